@@ -33,6 +33,16 @@ struct ExperimentFamily {
     void (*cleanup)(void *shared, const ExperimentSpec &spec, bool stuckThreads);
 };
 
+// One object per family, each defined in the family's own source file.
+extern const ExperimentFamily kLockContentionFamily;
+extern const ExperimentFamily kSharedValueFamily;
+extern const ExperimentFamily kMessagePassingFamily;
+extern const ExperimentFamily kSemaphoreFamily;
+extern const ExperimentFamily kEventFamily;
+extern const ExperimentFamily kSyncFamily;
+extern const ExperimentFamily kWorkFamily;
+extern const ExperimentFamily kLifecycleFamily;
+
 // The family that runs `kind`. Every PrimitiveKind has one.
 const ExperimentFamily &familyFor(PrimitiveKind kind);
 

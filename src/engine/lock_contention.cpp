@@ -1,6 +1,7 @@
 // Operations of the lock-contention experiment, one per guard, each timed on its slow path only.
 #include "lock_contention.h"
 #include "worker_loop_impl.h"
+#include "workload.h"
 
 #include <cerrno>
 #include <cstring>
@@ -10,8 +11,10 @@ namespace clab {
 
 namespace {
 
-std::string initShared(void *mem, const ExperimentSpec &, bool processShared)
+std::string initShared(void *mem, const ExperimentSpec &spec, bool processShared)
 {
+    if (std::string error = checkWorkload(spec); !error.empty())
+        return error;
     auto *s = new (mem) LockContentionShared{};
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
@@ -46,7 +49,7 @@ void cleanupShared(void *mem, const ExperimentSpec &, bool stuckThreads)
 struct OpBase {
     LockContentionShared *shared;
     TickClock clock;
-    std::uint64_t workUnits;
+    OperationWork work; // the workload outside the critical section (CPU and memory)
     std::uint64_t csUnits;
     std::uint64_t sampleEvery;
     std::uint64_t countdown;
@@ -55,7 +58,7 @@ struct OpBase {
     OpBase(WorkerEnv &env)
         : shared(static_cast<LockContentionShared *>(env.primitiveShared))
         , clock(env.clock)
-        , workUnits(env.work.unitsFor(env.spec->workload.cpuWorkNs))
+        , work(env.spec->workload, env.work, 0x9E3779B97F4A7C15ULL * (env.index + 1))
         , csUnits(env.work.unitsFor(env.spec->workload.criticalSectionNs))
         , sampleEvery(std::max<std::uint64_t>(1, env.spec->lock.timingSampleEvery))
         , countdown(1 + env.index % sampleEvery) // stagger so workers do not time in lock step
@@ -73,15 +76,11 @@ struct OpBase {
         counter.store(v + 1, std::memory_order_relaxed);
     }
 
-    void outsideWork() noexcept
-    {
-        if (workUnits != 0)
-            seed = spinWork(workUnits, seed);
-    }
+    void outsideWork() noexcept { work.run(); }
 
     bool sampleThisOne() noexcept
     {
-        if (--countdown != 0)
+        if (--countdown != 0) [[likely]]
             return false;
         countdown = sampleEvery;
         return true;
@@ -118,8 +117,8 @@ struct LockedOp : OpBase {
         const bool sampled = sampleThisOne();
         const std::uint64_t t0 = sampled ? clock.now() : 0;
         int rc = tryLock(shared);
-        if (rc == 0) {
-            if (!sampled) {
+        if (rc == 0) [[likely]] {
+            if (!sampled) [[likely]] {
                 increment();
                 unlock(shared);
                 return;
@@ -185,23 +184,32 @@ struct UnguardedOp : OpBase {
     }
 };
 
+// Prepares the op's workload (its memory buffer is allocated here, before the start gate), then runs it.
+template<class Op>
+int runOp(WorkerEnv &env, Op &op) noexcept
+{
+    if (const int e = op.work.prepare(); e != 0)
+        return e;
+    return detail::workerLoop(env, op);
+}
+
 int runLockWorker(WorkerEnv &env) noexcept
 {
     switch (env.spec->lock.guard) {
     case Guard::None: {
         UnguardedOp op(env);
-        return detail::workerLoop(env, op);
+        return runOp(env, op);
     }
     case Guard::Atomic: {
         AtomicOp op(env);
-        return detail::workerLoop(env, op);
+        return runOp(env, op);
     }
     case Guard::Mutex: {
         auto op = makeLocked(
             env, [](LockContentionShared *s) noexcept { return pthread_mutex_trylock(&s->mutex); },
             [](LockContentionShared *s) noexcept { return pthread_mutex_lock(&s->mutex); },
             [](LockContentionShared *s) noexcept { pthread_mutex_unlock(&s->mutex); });
-        return detail::workerLoop(env, op);
+        return runOp(env, op);
     }
     case Guard::Spinlock: {
         auto op = makeLocked(
@@ -211,7 +219,7 @@ int runLockWorker(WorkerEnv &env) noexcept
                 return 0;
             },
             [](LockContentionShared *s) noexcept { s->spinlock.unlock(); });
-        return detail::workerLoop(env, op);
+        return runOp(env, op);
     }
     }
     return EINVAL;

@@ -45,9 +45,9 @@ struct LockContentionShared {
     alignas(CLAB_CACHE_LINE) Spinlock spinlock;
 };
 
-struct ExperimentFamily;
-// The family: the mutex is process-shared and robust in processes mode (a worker that dies
-// holding it does not wedge the others); finish() checks the counter for lost updates.
-extern const ExperimentFamily kLockContentionFamily;
+// The family (kLockContentionFamily in experiment_family.h): the mutex is process-shared and
+// robust in processes mode (a worker that dies holding it does not wedge the others); finish()
+// checks the counter for lost updates.
+
 
 } // namespace clab

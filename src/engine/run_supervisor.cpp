@@ -181,7 +181,7 @@ PlacementPlan planPlacement(const ExperimentSpec &spec, const std::vector<int> &
 
 RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const SupervisorOptions &opts, const RunHooks &hooks)
 {
-    if (ring.laneCount() != spec.workers)
+    if (ring.laneCount() < spec.workers)
         throw std::runtime_error("stats ring has " + std::to_string(ring.laneCount()) + " lanes but the experiment has " +
                                  std::to_string(spec.workers) + " workers");
     const PlacementPlan placement = planPlacement(spec, allowedCpus());
@@ -211,11 +211,16 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         ~FamilyCleanup() { family.cleanup(shared, spec, g_stuckThreads.load()); }
     } familyCleanup{family, familyShared, spec};
 
+    for (std::uint32_t i = 0; i < spec.workers; ++i)
+        ring.resetLaneStats(i);
     StatsRingReader reader(ring, opts.consumer);
     auto *header = ring.header();
     header->runner_pid = getpid();
     header->sample_interval_ns = spec.sampleIntervalNs;
     header->planned_duration_ns = spec.operationsPerWorker == 0 ? spec.warmupNs + spec.durationNs : 0;
+    header->active_lanes = spec.workers;
+    header->point_index = opts.pointIndex;
+    header->point_count = opts.pointCount;
     ring.setRunState(CLAB_RUN_PREPARING);
 
     std::vector<WorkerEnv> envs(spec.workers);
@@ -236,7 +241,26 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
     std::string failure;
     const pid_t self = getpid();
     std::fflush(nullptr);
-    for (std::uint32_t i = 0; i < spec.workers && failure.empty(); ++i) {
+    const bool sequential = spec.execution == ExecutionModel::Sequential;
+    if (sequential) {
+        // One thread runs every worker's body in turn: the first opens the start gate, the
+        // others start measuring as soon as the one before them is done.
+        auto slot = std::make_unique<WorkerSlot>();
+        WorkerSlot *s = slot.get();
+        std::vector<WorkerEnv> *all = &envs;
+        slot->thread = std::thread([s, all] {
+            pthread_setname_np(pthread_self(), "clab-seq");
+            for (WorkerEnv &env : *all) {
+                if (const int rc = runWorker(env); rc != 0) {
+                    s->rc.store(rc);
+                    break;
+                }
+            }
+            s->done.store(true, std::memory_order_release);
+        });
+        slots.push_back(std::move(slot));
+    }
+    for (std::uint32_t i = 0; i < spec.workers && failure.empty() && !sequential; ++i) {
         auto slot = std::make_unique<WorkerSlot>();
         slot->index = i;
         if (processes) {
@@ -340,6 +364,8 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
     std::vector<bool> haveLast(spec.workers, false);
     auto drain = [&] {
         const std::size_t n = reader.drain([&](std::uint32_t lane, const clab_sample &s) {
+            if (lane >= spec.workers)
+                return; // a lane this point does not use (a sweep shares one ring)
             if ((s.flags & CLAB_SAMPLE_WARMUP) == 0) {
                 last[lane] = s;
                 haveLast[lane] = true;
@@ -458,7 +484,12 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
 
     // Tally.
     std::uint64_t runStart = UINT64_MAX, runEnd = 0;
-    bool allFinal = !slots.empty() && slots.size() == spec.workers;
+    const std::size_t expectedSlots = sequential ? 1 : spec.workers;
+    bool allFinal = slots.size() == expectedSlots;
+    auto slotFor = [&](std::uint32_t lane) -> WorkerSlot * {
+        const std::size_t k = sequential ? 0 : lane;
+        return k < slots.size() ? slots[k].get() : nullptr;
+    };
     for (std::uint32_t i = 0; i < spec.workers; ++i) {
         WorkerResult w;
         w.index = i;
@@ -481,8 +512,10 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
             w.volCsw = f.vol_csw;
             w.involCsw = f.invol_csw;
             w.ownerDied = f.owner_died;
-            runStart = std::min(runStart, f.start_ns);
-            runEnd = std::max(runEnd, f.end_ns);
+            if (f.measured_ns > 0) { // a worker that measured nothing does not stretch the wall time
+                runStart = std::min(runStart, f.start_ns);
+                runEnd = std::max(runEnd, f.end_ns);
+            }
         } else {
             allFinal = false;
             if (haveLast[i]) {
@@ -513,7 +546,7 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         w.histogram = reader.histogram(i);
         w.latency = metrics::summarize(w.histogram);
 
-        WorkerSlot *slot = i < slots.size() ? slots[i].get() : nullptr;
+        WorkerSlot *slot = slotFor(i);
         if (!slot) {
             w.exitState = "not started";
         } else if (std::find(stuck.begin(), stuck.end(), i) != stuck.end()) {

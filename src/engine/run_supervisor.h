@@ -34,12 +34,14 @@ struct RunHooks {
 };
 
 struct SupervisorOptions {
-    std::uint64_t graceNs = 2'000'000'000;       // after a stop, before workers are killed
+    std::uint64_t graceNs = 5'000'000'000;       // after a stop, before workers are killed
     std::uint64_t startTimeoutNs = 10'000'000'000;
     std::uint64_t stallTimeoutNs = 0;            // no progress for this long fails the run (0: off)
     std::uint64_t drainPeriodNs = 20'000'000;
     std::size_t maxSeriesPoints = 400'000;       // beyond this the stored series is decimated
     std::uint32_t consumer = 0;                  // the ring consumer slot the supervisor reads
+    std::uint32_t pointIndex = 0;                // sweep point, published in the ring header
+    std::uint32_t pointCount = 1;
 };
 
 // Capacity (samples per lane) that holds comfortably more than one drain period of samples.
@@ -52,7 +54,8 @@ struct PlacementPlan {
 };
 PlacementPlan planPlacement(const ExperimentSpec &spec, const std::vector<int> &allowed);
 
-// Runs `spec` with `ring` (lane_count must equal spec.workers). Never throws for what a worker
+// Runs `spec` with `ring` (lane_count >= spec.workers; a sweep reuses one ring for all its
+// points, the header's point_index telling a reader which point the samples belong to). Never throws for what a worker
 // does: failures end up in RunResult::status/error. Throws std::runtime_error only when the run
 // cannot start (placement impossible, shared memory unavailable).
 RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const SupervisorOptions &opts, const RunHooks &hooks);

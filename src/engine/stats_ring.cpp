@@ -65,12 +65,21 @@ bool StatsLaneWriter::publish(const clab_sample &s) noexcept
 {
     if (m_cachedFree == 0) {
         // Only now look at the consumers' cache lines: most publishes touch none of them.
+        // The seq_cst read-modify-write of head (value unchanged) pairs with the seq_cst store of
+        // `active` and load of head in StatsRingReader's constructor (store-buffer pattern): a
+        // consumer that is joining is either seen active here, or it starts reading at or after
+        // every slot this refill lets us overwrite. (A RMW, not a fence: TSan understands it.)
+        atomicRef(m_prod->head).fetch_add(0, std::memory_order_seq_cst);
+        const std::uint64_t capacity = static_cast<std::uint64_t>(m_mask) + 1;
         std::uint64_t minTail = m_head;
         for (std::uint32_t c = 0; c < CLAB_MAX_CONSUMERS; ++c) {
-            if (atomicRef(m_cons[c].active).load(std::memory_order_acquire) != 0)
+            if (atomicRef(m_cons[c].active).load(std::memory_order_seq_cst) != 0)
                 minTail = std::min(minTail, atomicRef(m_cons[c].tail).load(std::memory_order_acquire));
         }
-        m_cachedFree = static_cast<std::uint64_t>(m_mask) + 1 - (m_head - minTail);
+        // A joining consumer's provisional tail may lag by more than the capacity: that reads as
+        // full (a drop), never as an unsigned wrap-around to "almost 2^64 slots free".
+        const std::uint64_t used = m_head - minTail;
+        m_cachedFree = used < capacity ? capacity - used : 0;
         if (m_cachedFree == 0) {
             auto drops = atomicRef(m_prod->drops);
             drops.store(drops.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -295,6 +304,20 @@ StatsLaneWriter StatsRing::writer(std::uint32_t laneIndex) const noexcept
     return StatsLaneWriter(lane(laneIndex), capacity());
 }
 
+void StatsRing::resetLaneStats(std::uint32_t laneIndex) noexcept
+{
+    std::byte *l = lane(laneIndex);
+    auto *prod = reinterpret_cast<clab_lane_producer *>(l + kProducerOffset);
+    auto *fin = reinterpret_cast<clab_lane_final *>(l + kFinalOffset);
+    auto *hist = reinterpret_cast<std::uint64_t *>(l + kHistOffset);
+    atomicRef(fin->valid).store(0, std::memory_order_release);
+    atomicRef(prod->drops).store(0, std::memory_order_relaxed);
+    atomicRef(prod->cpu_mask).store(0, std::memory_order_relaxed);
+    atomicRef(prod->state).store(CLAB_WORKER_CREATED, std::memory_order_relaxed);
+    for (std::uint32_t b = 0; b < CLAB_HIST_BUCKETS; ++b)
+        atomicRef(hist[b]).store(0, std::memory_order_relaxed);
+}
+
 void StatsRing::setRunState(clab_run_state s) noexcept
 {
     atomicRef(header()->run_state).store(static_cast<std::uint32_t>(s), std::memory_order_release);
@@ -319,9 +342,13 @@ StatsRingReader::StatsRingReader(const StatsRing &ring, std::uint32_t consumer)
         std::byte *lane = m_ring.lane(i);
         auto *prod = reinterpret_cast<clab_lane_producer *>(lane);
         auto *cons = reinterpret_cast<clab_lane_consumer *>(lane + kConsumerOffset) + m_consumer;
-        // Start at the current head: what was published before we joined is not ours to read.
+        // Announce ourselves with a provisional tail, then start at a head read after the
+        // announcement: a producer that did not see us refilled its free slots from a head at or
+        // before that one, so it cannot overwrite what we read (see StatsLaneWriter::publish).
+        // What was published before we joined is not ours to read.
         atomicRef(cons->tail).store(atomicRef(prod->head).load(std::memory_order_acquire), std::memory_order_relaxed);
-        atomicRef(cons->active).store(1, std::memory_order_release);
+        atomicRef(cons->active).store(1, std::memory_order_seq_cst);
+        atomicRef(cons->tail).store(atomicRef(prod->head).load(std::memory_order_seq_cst), std::memory_order_release);
     }
 }
 

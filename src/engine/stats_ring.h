@@ -86,6 +86,9 @@ public:
     std::byte *lane(std::uint32_t i) const noexcept;
 
     StatsLaneWriter writer(std::uint32_t lane) const noexcept;
+    // Clears a lane's cumulative statistics (histogram, drops, CPU mask, final block, state)
+    // before a new run reuses the ring; head and tails stay. Only while no worker publishes.
+    void resetLaneStats(std::uint32_t lane) noexcept;
     void setRunState(clab_run_state s) noexcept;
     clab_run_state runState() const noexcept;
 

@@ -99,7 +99,11 @@ struct clab_ring_header {
     uint64_t start_monotonic_ns; /* CLOCK_MONOTONIC at the start gate: sample times are relative to it */
     uint64_t sample_interval_ns;
     uint64_t planned_duration_ns; /* warm-up + measured phase, 0 if the run is bounded by operations */
-    uint8_t reserved[CLAB_RING_HEADER_SIZE - 88];
+    uint32_t point_index;    /* sweep point being run (0 for a single run), written before its start gate */
+    uint32_t point_count;    /* points in the sweep (1 for a single run) */
+    uint32_t active_lanes;   /* workers of the current point (<= lane_count) */
+    uint32_t reserved0;
+    uint8_t reserved[CLAB_RING_HEADER_SIZE - 104];
 };
 
 /* One sample: cumulative counters of one worker since the start of its current phase. */

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <concepts>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
+#include <type_traits>
 #include <unistd.h>
 
 namespace clab::detail {
@@ -94,9 +96,27 @@ inline clab_worker_state dominantState(std::uint64_t dtNs, std::uint64_t waitNs,
 }
 
 // Runs `op` through the phases set by the runner. Op: void operator()(WorkerCounters&, StatsLaneWriter&, bool measuring).
+// An op may return bool instead: false means it abandoned the operation (it saw the run stop
+// while it was blocked, or a peer left); the loop then does not count it and checks the phase
+// at once instead of after its countdown. Ops returning void are compiled exactly as before.
+//
+// Optional members of an op, found at compile time (ops without them compile exactly as before):
+//  void beforePauses(WorkerCounters&)  called right before the workload's think time / IO wait
+//                                      (the emulated GIL is dropped there, as CPython does for IO).
+//  bool finished() const               polled before every measured operation; true ends the
+//                                      worker's measured phase (final block written). Such an op
+//                                      bounds itself: the spec's operationsPerWorker is not applied.
+//  clab_worker_state state() const     what the worker does now as the op knows it (e.g. a main
+//                                      worker that starts joining others). Polled before every
+//                                      operation; a change publishes a sample at once (closing the
+//                                      interval spent in the old state) and sets the lane's state,
+//                                      so the timeline has the exact instant. Meant for rare changes.
+// Without state(), the lane's producer state follows each sample's dominant state.
 template<class Op>
 int workerLoop(WorkerEnv &env, Op &op) noexcept
 {
+    constexpr bool kSelfBounded = requires(const Op &o) { { o.finished() } -> std::convertible_to<bool>; };
+    constexpr bool kExplicitState = requires(const Op &o) { { o.state() } -> std::convertible_to<clab_worker_state>; };
     const ExperimentSpec &spec = *env.spec;
     RunControl &ctl = *env.control;
     StatsLaneWriter &lane = env.lane;
@@ -117,6 +137,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         }
     }
     Pauses pauses(spec.workload);
+    const bool hasPauses = pauses.any(); // hoisted: the loop calls into libc, which blocks the compiler from doing it
 
     // Start gate: announce readiness, then sleep until the runner opens the gate.
     ctl.ready.fetch_add(1, std::memory_order_acq_rel);
@@ -130,6 +151,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
     std::uint64_t opsTotal = 0;
     bool stopped = false;
     lane.setState(CLAB_WORKER_RUNNING);
+    [[maybe_unused]] clab_worker_state opState = CLAB_WORKER_RUNNING;
 
     for (auto phase = static_cast<RunPhase>(ctl.phase.load(std::memory_order_acquire));
          phase == RunPhase::Warmup || phase == RunPhase::Measuring;) {
@@ -146,7 +168,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         std::uint64_t lastCheckOps = 0;
         std::uint64_t prevT = phaseStart, prevWait = 0, prevHold = 0, prevIo = 0;
         RunPhase next = phase;
-        const bool limited = measuring && opsLimit != 0;
+        const bool limited = measuring && opsLimit != 0 && !kSelfBounded;
 
         auto publish = [&](std::uint64_t now, std::uint32_t flags) {
             const CpuUsage u = CpuUsage::ofThisThread().minus(cpu0);
@@ -166,7 +188,10 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
             s.invol_csw = u.invol;
             s.gauge0 = c.gauge0;
             s.gauge1 = c.gauge1;
-            s.state = static_cast<std::uint32_t>(dominantState(now - prevT, waitNs - prevWait, holdNs - prevHold, ioNs - prevIo));
+            const clab_worker_state state = dominantState(now - prevT, waitNs - prevWait, holdNs - prevHold, ioNs - prevIo);
+            s.state = static_cast<std::uint32_t>(state);
+            if constexpr (!kExplicitState)
+                lane.setState(state);
             s.cpu = sched_getcpu();
             s.flags = flags | (measuring ? 0U : CLAB_SAMPLE_WARMUP);
             lane.noteCpu(s.cpu);
@@ -178,18 +203,43 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         };
 
         for (;;) {
-            op(c, lane, measuring);
-            if (pauses.any())
-                c.ioTicks += pauses.run(clock);
-            ++c.ops;
-            // The operation limit is folded into the countdown, so the common path is one
-            // decrement and one branch.
-            if (--countdown != 0)
-                continue;
-            if (limited && c.ops >= opsLimit) {
-                next = RunPhase::Stop;
-                break;
+            if constexpr (kExplicitState) {
+                if (const clab_worker_state st = op.state(); st != opState) {
+                    const std::uint64_t now = monotonicNs();
+                    publish(now, 0);
+                    opState = st;
+                    lane.setState(st);
+                    nextPublish = now + interval;
+                }
             }
+            if constexpr (kSelfBounded) {
+                if (measuring && op.finished()) {
+                    next = RunPhase::Stop;
+                    break;
+                }
+            }
+            bool completed = true;
+            if constexpr (std::is_same_v<std::invoke_result_t<Op &, WorkerCounters &, StatsLaneWriter &, bool>, bool>)
+                completed = op(c, lane, measuring);
+            else
+                op(c, lane, measuring);
+            if (completed) {
+                if (hasPauses) {
+                    if constexpr (requires { op.beforePauses(c); })
+                        op.beforePauses(c);
+                    c.ioTicks += pauses.run(clock);
+                }
+                ++c.ops;
+                // The operation limit is folded into the countdown, so the common path is one
+                // decrement and one branch.
+                if (--countdown != 0)
+                    continue;
+                if (limited && c.ops >= opsLimit) {
+                    next = RunPhase::Stop;
+                    break;
+                }
+            }
+            // An abandoned operation (see above) is not counted and goes straight to the check.
             const std::uint64_t now = monotonicNs();
             if (now >= nextPublish) {
                 publish(now, 0);
@@ -200,12 +250,19 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
             next = static_cast<RunPhase>(ctl.phase.load(std::memory_order_acquire));
             if (next != phase)
                 break;
+            // Operation cost can change by orders of magnitude within a run (a lock holder is
+            // preempted, a peer stalls), so the count adapts asymmetrically: it shrinks at once
+            // when checks come too far apart and grows at most twofold per check, and it is
+            // capped, so a clock read stays below a nanosecond per operation on fast loops
+            // while a slow spell cannot delay a stop by more than about `cap` slow operations.
+            constexpr std::uint64_t kMaxCheckEvery = 256;
             const std::uint64_t dt = now - lastCheckNs;
             const std::uint64_t dops = c.ops - lastCheckOps;
             const std::uint64_t target = std::max<std::uint64_t>(interval / 8, 50'000);
             if (dt > 0) {
                 const double perNs = static_cast<double>(dops) / static_cast<double>(dt);
-                checkEvery = std::clamp<std::uint64_t>(static_cast<std::uint64_t>(perNs * static_cast<double>(target)), 1, 1U << 20);
+                const auto ideal = static_cast<std::uint64_t>(perNs * static_cast<double>(target));
+                checkEvery = std::clamp<std::uint64_t>(std::min(ideal, checkEvery * 2), 1, kMaxCheckEvery);
             }
             lastCheckNs = now;
             lastCheckOps = c.ops;
@@ -241,7 +298,19 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         publish(end, 0); // last warm-up sample
         phase = next;
     }
-    (void)stopped;
+    if (!stopped) {
+        // The run stopped before this worker reached its measured phase (it was first scheduled
+        // after the stop on a loaded machine, or the stop came during warm-up): it finished having
+        // measured nothing, which the final block says plainly rather than leaving the totals open.
+        const std::uint64_t now = monotonicNs();
+        clab_lane_final f{};
+        f.exit_state = CLAB_WORKER_FINISHED;
+        f.ops_total = opsTotal;
+        f.cpu_mask = lane.producer()->cpu_mask;
+        f.start_ns = now - startMono;
+        f.end_ns = now - startMono;
+        lane.writeFinal(f);
+    }
     lane.setState(CLAB_WORKER_FINISHED);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "metrics.h"
 
 #include <QDateTime>
+#include <QJsonDocument>
 #include <QHash>
 #include <QRegularExpression>
 
@@ -11,6 +12,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 using namespace Qt::StringLiterals;
@@ -169,6 +171,18 @@ QByteArray csvCell(const QJsonValue &v)
     default:
         return {};
     }
+}
+
+QByteArray csvRow(const QJsonArray &row)
+{
+    QByteArray out;
+    for (qsizetype i = 0; i < row.size(); ++i) {
+        if (i > 0)
+            out += ',';
+        out += csvCell(row.at(i));
+    }
+    out += '\n';
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,10 +466,10 @@ clab::MachineInfo readMachine(Reader &rd, const QJsonObject &o)
     return m;
 }
 
-void readSeries(Reader &rd, const QJsonObject &series, std::vector<clab::SeriesPoint> &out)
+void readSeries(Reader &rd, const QJsonObject &series, const QString &p, std::vector<clab::SeriesPoint> &out)
 {
-    const QString p = u"series"_s;
-    const QJsonArray columns = rd.array(rd.get(series, u"columns"_s, p), u"series.columns"_s);
+    const QString columnsPath = Reader::path(p, u"columns"_s);
+    const QJsonArray columns = rd.array(rd.get(series, u"columns"_s, p), columnsPath);
     // Columns are found by name, so a file with extra or reordered columns still reads.
     std::array<qsizetype, ColumnCount> at{};
     for (int c = 0; c < ColumnCount; ++c) {
@@ -470,7 +484,7 @@ void readSeries(Reader &rd, const QJsonObject &series, std::vector<clab::SeriesP
     bool complete = true;
     for (int c = 0; c < ColumnCount; ++c) {
         if (std::find(kDerived.begin(), kDerived.end(), c) == kDerived.end() && at[static_cast<std::size_t>(c)] < 0) {
-            rd.error(u"series.columns"_s, u"column "_s +
+            rd.error(columnsPath, u"column "_s +
                                               QStringView(kColumnNames[static_cast<std::size_t>(c)]).toString() +
                                               u" is missing"_s);
             complete = false;
@@ -478,10 +492,10 @@ void readSeries(Reader &rd, const QJsonObject &series, std::vector<clab::SeriesP
     }
     if (!complete)
         return;
-    const QJsonArray rows = rd.array(rd.get(series, u"rows"_s, p), u"series.rows"_s);
+    const QJsonArray rows = rd.array(rd.get(series, u"rows"_s, p), Reader::path(p, u"rows"_s));
     out.reserve(static_cast<std::size_t>(rows.size()));
     for (qsizetype r = 0; r < rows.size(); ++r) {
-        const QString rp = u"series.rows["_s + QString::number(r) + u']';
+        const QString rp = Reader::path(p, u"rows["_s) + QString::number(r) + u']';
         const QJsonArray row = rows.at(r).toArray();
         if (!rows.at(r).isArray() || row.size() != columns.size()) {
             rd.error(rp, u"must be an array of "_s + QString::number(columns.size()) + u" values"_s);
@@ -528,9 +542,8 @@ void readSeries(Reader &rd, const QJsonObject &series, std::vector<clab::SeriesP
     }
 }
 
-void readRun(Reader &rd, const QJsonObject &run, clab::RunResult &r)
+void readRun(Reader &rd, const QJsonObject &run, const QString &rp, clab::RunResult &r)
 {
-    const QString rp = u"run"_s;
     r.status = rd.string(run, u"status"_s, rp).toStdString();
     r.error = rd.string(run, u"error"_s, rp).toStdString();
     const QJsonValue started = rd.get(run, u"startedAt"_s, rp);
@@ -538,15 +551,112 @@ void readRun(Reader &rd, const QJsonObject &run, clab::RunResult &r)
         if (const auto ns = parseIsoTime(started.toString()))
             r.startRealtimeNs = *ns;
         else
-            rd.error(u"run.startedAt"_s,
+            rd.error(Reader::path(rp, u"startedAt"_s),
                      u"must be an ISO 8601 UTC time like \"2024-05-01T12:00:00.000000000Z\", got "_s +
                          detail::describeJson(started));
     } else if (!started.isNull() && !started.isUndefined()) {
-        rd.error(u"run.startedAt"_s, u"must be a time string or null, got "_s + detail::describeJson(started));
+        rd.error(Reader::path(rp, u"startedAt"_s), u"must be a time string or null, got "_s + detail::describeJson(started));
     }
     r.wallNs = rd.ns(run, u"wallSeconds"_s, rp);
     r.samplesReceived = rd.u64(run, u"samplesReceived"_s, rp);
     r.samplesDropped = rd.u64(run, u"samplesDropped"_s, rp);
+}
+
+QJsonArray figuresJson(const std::vector<clab::NamedFigure> &figures)
+{
+    QJsonArray a;
+    for (const clab::NamedFigure &f : figures)
+        a.append(QJsonObject{{u"name"_s, text(f.name)},
+                             {u"label"_s, text(f.label)},
+                             {u"value"_s, f.value}, // not finite: written as null
+                             {u"unit"_s, text(f.unit)}});
+    return a;
+}
+
+QJsonArray checksJson(const std::vector<clab::ResultCheck> &checks)
+{
+    QJsonArray a;
+    for (const clab::ResultCheck &c : checks)
+        a.append(QJsonObject{{u"name"_s, text(c.name)},
+                             {u"description"_s, text(c.description)},
+                             {u"passed"_s, c.passed},
+                             {u"detail"_s, text(c.detail)}});
+    return a;
+}
+
+// The elements of an optional array of objects ("figures", "checks": files written before they
+// existed have neither).
+void forEachObject(Reader &rd, const QJsonObject &o, const QString &key, const QString &prefix,
+                   const std::function<void(const QJsonObject &, const QString &)> &read)
+{
+    if (!o.contains(key))
+        return;
+    const QString p = Reader::path(prefix, key);
+    const QJsonArray a = rd.array(o.value(key), p);
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const QString ep = p + u'[' + QString::number(i) + u']';
+        if (a.at(i).isObject())
+            read(a.at(i).toObject(), ep);
+        else
+            rd.error(ep, u"must be an object, got "_s + detail::describeJson(a.at(i)));
+    }
+}
+
+// run, counter, figures, checks, workers and series of one run, from the top level of a
+// single-run file (prefix "") or from one of a sweep's points (prefix "points[3]").
+void readRunSections(Reader &rd, const QJsonObject &o, const QString &prefix, clab::RunResult &r)
+{
+    if (const auto run = rd.section(o, u"run"_s, prefix))
+        readRun(rd, *run, Reader::path(prefix, u"run"_s), r);
+
+    if (o.contains(u"counter")) {
+        const QString cp = Reader::path(prefix, u"counter"_s);
+        if (const auto c = rd.section(o, u"counter"_s, prefix)) {
+            clab::CounterCheck check;
+            check.expected = rd.u64(*c, u"expected"_s, cp);
+            check.actual = rd.u64(*c, u"actual"_s, cp);
+            r.counter = check;
+        }
+    }
+    forEachObject(rd, o, u"figures"_s, prefix, [&](const QJsonObject &f, const QString &p) {
+        clab::NamedFigure figure;
+        figure.name = rd.string(f, u"name"_s, p).toStdString();
+        figure.label = rd.string(f, u"label"_s, p).toStdString();
+        const QJsonValue value = rd.get(f, u"value"_s, p);
+        figure.value = value.isNull() ? std::numeric_limits<double>::quiet_NaN()
+                                      : rd.number(value, Reader::path(p, u"value"_s));
+        figure.unit = rd.string(f, u"unit"_s, p).toStdString();
+        r.figures.push_back(std::move(figure));
+    });
+    forEachObject(rd, o, u"checks"_s, prefix, [&](const QJsonObject &c, const QString &p) {
+        clab::ResultCheck check;
+        check.name = rd.string(c, u"name"_s, p).toStdString();
+        check.description = rd.string(c, u"description"_s, p).toStdString();
+        check.passed = rd.boolean(c, u"passed"_s, p);
+        check.detail = rd.string(c, u"detail"_s, p).toStdString();
+        r.checks.push_back(std::move(check));
+    });
+
+    const QString wsp = Reader::path(prefix, u"workers"_s);
+    const QJsonArray workers = rd.array(rd.get(o, u"workers"_s, prefix), wsp);
+    for (qsizetype i = 0; i < workers.size(); ++i) {
+        const QString wp = wsp + u'[' + QString::number(i) + u']';
+        if (!workers.at(i).isObject()) {
+            rd.error(wp, u"must be an object, got "_s + detail::describeJson(workers.at(i)));
+            continue;
+        }
+        r.workers.push_back(readWorker(rd, workers.at(i).toObject(), wp));
+    }
+    if (const auto series = rd.section(o, u"series"_s, prefix))
+        readSeries(rd, *series, Reader::path(prefix, u"series"_s), r.series);
+}
+
+QJsonObject valuesObject(const QList<QPair<QString, QJsonValue>> &values)
+{
+    QJsonObject o;
+    for (const auto &[path, value] : values)
+        o.insert(path, value);
+    return o;
 }
 
 ResultLoad resultFromJson(const QJsonObject &o, const QString &source)
@@ -563,6 +673,7 @@ ResultLoad resultFromJson(const QJsonObject &o, const QString &source)
         if (!load.error.isEmpty()) {
             load.spec.reset();
             load.result.reset();
+            load.points.clear();
         }
         return load;
     };
@@ -602,33 +713,60 @@ ResultLoad resultFromJson(const QJsonObject &o, const QString &source)
         load.spec = e.spec;
     }
 
-    clab::RunResult r;
-    if (const auto machine = rd.section(o, u"machine"_s, {}))
-        r.machine = readMachine(rd, *machine);
-    if (const auto run = rd.section(o, u"run"_s, {}))
-        readRun(rd, *run, r);
+    clab::MachineInfo machine;
+    if (const auto m = rd.section(o, u"machine"_s, {}))
+        machine = readMachine(rd, *m);
 
-    if (o.contains(u"counter")) {
-        if (const auto c = rd.section(o, u"counter"_s, {})) {
-            clab::CounterCheck check;
-            check.expected = rd.u64(*c, u"expected"_s, u"counter"_s);
-            check.actual = rd.u64(*c, u"actual"_s, u"counter"_s);
-            r.counter = check;
-        }
+    if (!o.contains(u"points")) {
+        clab::RunResult r;
+        r.machine = machine;
+        readRunSections(rd, o, {}, r);
+        load.result = std::move(r);
+        return finish();
     }
 
-    const QJsonArray workers = rd.array(rd.get(o, u"workers"_s, {}), u"workers"_s);
-    for (qsizetype i = 0; i < workers.size(); ++i) {
-        const QString wp = u"workers["_s + QString::number(i) + u']';
-        if (!workers.at(i).isObject()) {
-            rd.error(wp, u"must be an object, got "_s + detail::describeJson(workers.at(i)));
+    // A sweep: the points are matched to the experiment's own expansion, which gives each its
+    // values in order and its experiment.
+    QList<SweepPoint> expanded;
+    if (load.spec)
+        expanded = expandSweep(*load.spec, nullptr);
+    const QJsonValue pointsValue = o.value(u"points");
+    const QJsonArray points = rd.array(pointsValue, u"points"_s);
+    if (pointsValue.isArray() && points.isEmpty())
+        rd.error(u"points"_s, u"must not be empty"_s);
+    QHash<qsizetype, qsizetype> matched; // expanded index -> file index
+    for (qsizetype i = 0; i < points.size(); ++i) {
+        const QString pp = u"points["_s + QString::number(i) + u']';
+        if (!points.at(i).isObject()) {
+            rd.error(pp, u"must be an object, got "_s + detail::describeJson(points.at(i)));
             continue;
         }
-        r.workers.push_back(readWorker(rd, workers.at(i).toObject(), wp));
+        const QJsonObject po = points.at(i).toObject();
+        PointResult point;
+        point.label = rd.string(po, u"label"_s, pp);
+        const QJsonObject values = rd.section(po, u"values"_s, pp).value_or(QJsonObject());
+        point.result.machine = machine;
+        readRunSections(rd, po, pp, point.result);
+        if (load.spec) {
+            const auto it = std::find_if(expanded.cbegin(), expanded.cend(), [&](const SweepPoint &e) {
+                return e.label == point.label && valuesObject(e.values) == values;
+            });
+            if (it == expanded.cend()) {
+                rd.error(pp, u"not a point of the experiment's sweep (label "_s +
+                                 detail::describeJson(QJsonValue(point.label)) + u", values "_s +
+                                 detail::describeJson(values) + u')');
+            } else if (const qsizetype at = it - expanded.cbegin(); matched.contains(at)) {
+                rd.error(pp, u"the same point as points["_s + QString::number(matched.value(at)) + u']');
+            } else {
+                matched.insert(at, i);
+                point.values = it->values;
+                point.spec = it->spec;
+            }
+        }
+        load.points.push_back(std::move(point));
     }
-    if (const auto series = rd.section(o, u"series"_s, {}))
-        readSeries(rd, *series, r.series);
-    load.result = std::move(r);
+    if (!load.points.empty())
+        load.result = load.points.front().result;
     return finish();
 }
 
@@ -713,25 +851,17 @@ QByteArray samplesCsv(const clab::RunResult &r)
     out += '\n';
     const std::vector<QJsonArray> rows = sampleRows(r);
     out.reserve(out.size() + static_cast<qsizetype>(rows.size()) * 160);
-    for (const QJsonArray &row : rows) {
-        for (qsizetype i = 0; i < row.size(); ++i) {
-            if (i > 0)
-                out += ',';
-            out += csvCell(row.at(i));
-        }
-        out += '\n';
-    }
+    for (const QJsonArray &row : rows)
+        out += csvRow(row);
     return out;
 }
 
-QJsonObject resultToJson(const clab::ExperimentSpec &spec, const clab::RunResult &r)
+namespace {
+
+// run, totals, counter, figures, checks, workers and series of one run, into `o`.
+void insertRunSections(QJsonObject &o, const clab::RunResult &r)
 {
     const clab::metrics::Totals t = clab::metrics::totals(r.workers, r.wallNs);
-    QJsonObject o;
-    o.insert(u"format", QLatin1String(kResultFormat));
-    o.insert(u"schemaVersion", kResultSchemaVersion);
-    o.insert(u"experiment", experimentToJson(spec));
-    o.insert(u"machine", machineJson(r.machine));
     o.insert(u"run", QJsonObject{{u"status"_s, text(r.status)},
                                  {u"error"_s, text(r.error)},
                                  {u"startedAt"_s, isoTime(r.startRealtimeNs)},
@@ -757,6 +887,8 @@ QJsonObject resultToJson(const clab::ExperimentSpec &spec, const clab::RunResult
                                          {u"actual"_s, count(r.counter->actual)},
                                          {u"lostUpdates"_s, static_cast<qint64>(r.counter->lost())}});
     }
+    o.insert(u"figures", figuresJson(r.figures));
+    o.insert(u"checks", checksJson(r.checks));
     QJsonArray workers;
     for (const clab::WorkerResult &w : r.workers)
         workers.append(workerJson(w));
@@ -768,55 +900,150 @@ QJsonObject resultToJson(const clab::ExperimentSpec &spec, const clab::RunResult
     for (QJsonArray &row : sampleRows(r))
         rows.append(std::move(row));
     o.insert(u"series", QJsonObject{{u"columns"_s, columns}, {u"rows"_s, rows}});
+}
+
+const QStringList kRunSectionKeys{u"run"_s,     u"totals"_s,  u"counter"_s, u"figures"_s,
+                                  u"checks"_s,  u"workers"_s, u"series"_s};
+
+// Key order of the run sections placed at `prefix` ("" or "points[]").
+void insertRunKeyOrder(detail::KeyOrder &order, const QString &prefix)
+{
+    const auto at = [&prefix](const QString &key) { return prefix.isEmpty() ? key : prefix + u'.' + key; };
+    order.insert(at(u"run"_s), {u"status"_s, u"error"_s, u"startedAt"_s, u"wallSeconds"_s, u"samplesReceived"_s,
+                                u"samplesDropped"_s});
+    const QStringList latency{u"count"_s, u"mean"_s, u"p50"_s, u"p90"_s, u"p99"_s, u"p999"_s, u"max"_s};
+    order.insert(at(u"totals"_s),
+                 {u"workers"_s, u"ops"_s, u"opsPerSecond"_s, u"bytesPerSecond"_s, u"waitFraction"_s,
+                  u"contendedFraction"_s, u"meanHoldSeconds"_s, u"fairness"_s, u"userSeconds"_s, u"sysSeconds"_s,
+                  u"voluntaryContextSwitches"_s, u"involuntaryContextSwitches"_s, u"samplesDropped"_s, u"latency"_s});
+    order.insert(at(u"totals.latency"_s), latency);
+    order.insert(at(u"counter"_s), {u"expected"_s, u"actual"_s, u"lostUpdates"_s});
+    order.insert(at(u"figures[]"_s), {u"name"_s, u"label"_s, u"value"_s, u"unit"_s});
+    order.insert(at(u"checks[]"_s), {u"name"_s, u"description"_s, u"passed"_s, u"detail"_s});
+    order.insert(at(u"workers[]"_s), {u"index"_s,
+                                      u"pid"_s,
+                                      u"tid"_s,
+                                      u"pinnedCpu"_s,
+                                      u"cpusSeen"_s,
+                                      u"exitState"_s,
+                                      u"error"_s,
+                                      u"finalValid"_s,
+                                      u"ops"_s,
+                                      u"opsTotal"_s,
+                                      u"bytes"_s,
+                                      u"waitSeconds"_s,
+                                      u"holdSeconds"_s,
+                                      u"contended"_s,
+                                      u"measuredSeconds"_s,
+                                      u"userSeconds"_s,
+                                      u"sysSeconds"_s,
+                                      u"voluntaryContextSwitches"_s,
+                                      u"involuntaryContextSwitches"_s,
+                                      u"ownerDied"_s,
+                                      u"samplesDropped"_s,
+                                      u"opsPerSecond"_s,
+                                      u"waitFraction"_s,
+                                      u"contendedFraction"_s,
+                                      u"meanHoldSeconds"_s,
+                                      u"latency"_s,
+                                      u"histogram"_s});
+    order.insert(at(u"workers[].latency"_s), latency);
+    order.insert(at(u"series"_s), {u"columns"_s, u"rows"_s});
+}
+
+detail::KeyOrder resultKeyOrder()
+{
+    detail::KeyOrder order = detail::experimentKeyOrder(u"experiment"_s);
+    order.insert({}, QStringList{u"format"_s, u"schemaVersion"_s, u"experiment"_s, u"machine"_s} + kRunSectionKeys +
+                         QStringList{u"points"_s});
+    order.insert(u"machine"_s, {u"cpuModel"_s, u"logicalCpus"_s, u"kernel"_s, u"hostname"_s, u"compiler"_s,
+                                u"appVersion"_s, u"buildType"_s, u"clockSource"_s, u"tscTicksPerNs"_s});
+    insertRunKeyOrder(order, {});
+    order.insert(u"points[]"_s, QStringList{u"label"_s, u"values"_s} + kRunSectionKeys);
+    insertRunKeyOrder(order, u"points[]"_s);
+    return order;
+}
+
+} // namespace
+
+QJsonObject resultToJson(const clab::ExperimentSpec &spec, const clab::RunResult &r)
+{
+    QJsonObject o;
+    o.insert(u"format", QLatin1String(kResultFormat));
+    o.insert(u"schemaVersion", kResultSchemaVersion);
+    o.insert(u"experiment", experimentToJson(spec));
+    o.insert(u"machine", machineJson(r.machine));
+    insertRunSections(o, r);
     return o;
 }
 
 bool saveResult(const clab::ExperimentSpec &spec, const clab::RunResult &r, const QString &path, QString *error)
 {
-    detail::KeyOrder order = detail::experimentKeyOrder(u"experiment"_s);
-    order.insert({}, {u"format"_s, u"schemaVersion"_s, u"experiment"_s, u"machine"_s, u"run"_s, u"totals"_s,
-                      u"counter"_s, u"workers"_s, u"series"_s});
-    order.insert(u"machine"_s, {u"cpuModel"_s, u"logicalCpus"_s, u"kernel"_s, u"hostname"_s, u"compiler"_s,
-                                u"appVersion"_s, u"buildType"_s, u"clockSource"_s, u"tscTicksPerNs"_s});
-    order.insert(u"run"_s, {u"status"_s, u"error"_s, u"startedAt"_s, u"wallSeconds"_s, u"samplesReceived"_s,
-                            u"samplesDropped"_s});
-    const QStringList latency{u"count"_s, u"mean"_s, u"p50"_s, u"p90"_s, u"p99"_s, u"p999"_s, u"max"_s};
-    order.insert(u"totals"_s,
-                 {u"workers"_s, u"ops"_s, u"opsPerSecond"_s, u"bytesPerSecond"_s, u"waitFraction"_s,
-                  u"contendedFraction"_s, u"meanHoldSeconds"_s, u"fairness"_s, u"userSeconds"_s, u"sysSeconds"_s,
-                  u"voluntaryContextSwitches"_s, u"involuntaryContextSwitches"_s, u"samplesDropped"_s, u"latency"_s});
-    order.insert(u"totals.latency"_s, latency);
-    order.insert(u"counter"_s, {u"expected"_s, u"actual"_s, u"lostUpdates"_s});
-    order.insert(u"workers[]"_s, {u"index"_s,
-                                  u"pid"_s,
-                                  u"tid"_s,
-                                  u"pinnedCpu"_s,
-                                  u"cpusSeen"_s,
-                                  u"exitState"_s,
-                                  u"error"_s,
-                                  u"finalValid"_s,
-                                  u"ops"_s,
-                                  u"opsTotal"_s,
-                                  u"bytes"_s,
-                                  u"waitSeconds"_s,
-                                  u"holdSeconds"_s,
-                                  u"contended"_s,
-                                  u"measuredSeconds"_s,
-                                  u"userSeconds"_s,
-                                  u"sysSeconds"_s,
-                                  u"voluntaryContextSwitches"_s,
-                                  u"involuntaryContextSwitches"_s,
-                                  u"ownerDied"_s,
-                                  u"samplesDropped"_s,
-                                  u"opsPerSecond"_s,
-                                  u"waitFraction"_s,
-                                  u"contendedFraction"_s,
-                                  u"meanHoldSeconds"_s,
-                                  u"latency"_s,
-                                  u"histogram"_s});
-    order.insert(u"workers[].latency"_s, latency);
-    order.insert(u"series"_s, {u"columns"_s, u"rows"_s});
-    return detail::writeFileAtomically(path, detail::writeJson(resultToJson(spec, r), order), error);
+    return detail::writeFileAtomically(path, detail::writeJson(resultToJson(spec, r), resultKeyOrder()), error);
+}
+
+QJsonObject sweepResultToJson(const clab::ExperimentSpec &base, const std::vector<PointResult> &points)
+{
+    QJsonObject o;
+    o.insert(u"format", QLatin1String(kResultFormat));
+    o.insert(u"schemaVersion", kResultSchemaVersion);
+    o.insert(u"experiment", experimentToJson(base));
+    o.insert(u"machine", machineJson(points.empty() ? clab::MachineInfo{} : points.front().result.machine));
+    QJsonArray array;
+    for (const PointResult &p : points) {
+        QJsonObject point{{u"label"_s, p.label}, {u"values"_s, valuesObject(p.values)}};
+        insertRunSections(point, p.result);
+        array.append(point);
+    }
+    o.insert(u"points", array);
+    return o;
+}
+
+bool saveSweepResult(const clab::ExperimentSpec &base, const std::vector<PointResult> &points, const QString &path,
+                     QString *error)
+{
+    if (points.empty()) {
+        if (error)
+            *error = u"cannot save \""_s + path + u"\": a sweep result needs at least one point"_s;
+        return false;
+    }
+    detail::KeyOrder order = resultKeyOrder();
+    // The values of each point in the order the sweep gives them: variant "set" keys, then axes.
+    QStringList valueOrder;
+    for (const PointResult &p : points) {
+        for (const auto &[key, value] : p.values) {
+            if (!valueOrder.contains(key))
+                valueOrder.append(key);
+        }
+    }
+    order.insert(u"points[].values"_s, valueOrder);
+    return detail::writeFileAtomically(path, detail::writeJson(sweepResultToJson(base, points), order), error);
+}
+
+QStringList sweepSampleColumns()
+{
+    return QStringList{u"point"_s, u"label"_s} + sampleColumns();
+}
+
+QByteArray sweepSamplesCsv(const std::vector<PointResult> &points)
+{
+    QByteArray out = sweepSampleColumns().join(u',').toUtf8();
+    out += '\n';
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const QJsonArray lead{static_cast<qint64>(i), points[i].label};
+        for (const QJsonArray &row : sampleRows(points[i].result)) {
+            QJsonArray full = lead;
+            for (const QJsonValue &cell : row)
+                full.append(cell);
+            out += csvRow(full);
+        }
+    }
+    return out;
+}
+
+bool saveSweepSamplesCsv(const std::vector<PointResult> &points, const QString &path, QString *error)
+{
+    return detail::writeFileAtomically(path, sweepSamplesCsv(points), error);
 }
 
 bool saveSamplesCsv(const clab::RunResult &r, const QString &path, QString *error)

@@ -8,6 +8,9 @@
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QJsonValue>
+#include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 
@@ -22,21 +25,50 @@ inline constexpr char kResultFormat[] = "concurrency-lab-result";
 // rather than risk exhausting memory while parsing it.
 constexpr qint64 kMaxResultFileBytes = qint64(1) << 30;
 
+// One point of a sweep and its run.
+struct PointResult {
+    QString label;                             // SweepPoint::label
+    QList<QPair<QString, QJsonValue>> values;  // SweepPoint::values: variant "set" entries, then the axes
+    clab::ExperimentSpec spec;                 // the point's experiment (not written: the file holds the base)
+    clab::RunResult result;
+};
+
 struct ResultLoad {
+    // The experiment; for a sweep the base experiment, with its variants and sweep.
     std::optional<clab::ExperimentSpec> spec;
+    // The run; for a sweep the first point's run (so code that shows one run shows the first).
     std::optional<clab::RunResult> result;
+    // Empty for a single run. For a sweep, the points in the file's order, each with its label,
+    // values and experiment taken from the base experiment's own expansion (expandSweep) and its
+    // result (machine: the file's one "machine").
+    std::vector<PointResult> points;
     QString error; // empty on success; otherwise one problem per line, prefixed with the file name
 
     bool ok() const { return spec.has_value() && result.has_value() && error.isEmpty(); }
+    bool isSweep() const { return !points.empty(); }
 };
 
-// The whole result document: experiment, machine, run, totals, counter check, workers, series.
+// The whole result document: experiment, machine, run, totals, counter check, figures, checks,
+// workers, series.
 // Times are seconds and sizes bytes (SI); counters are JSON integers (exact below 2^63).
 QJsonObject resultToJson(const clab::ExperimentSpec &spec, const clab::RunResult &r);
 // resultToJson, indented with a stable key order. Atomic (temporary file + rename).
 bool saveResult(const clab::ExperimentSpec &spec, const clab::RunResult &r, const QString &path, QString *error);
 // Tidy CSV, one row per sample, columns as sampleColumns(). Atomic.
 bool saveSamplesCsv(const clab::RunResult &r, const QString &path, QString *error);
+// Sweeps: {"format", "schemaVersion", "experiment" (the base, with its sweep), "machine" (of the
+// first point), "points": [{"label", "values", "run", "totals", "counter", "figures", "checks",
+// "workers", "series"}]}. Atomic; refuses an empty list of points.
+QJsonObject sweepResultToJson(const clab::ExperimentSpec &base, const std::vector<PointResult> &points);
+bool saveSweepResult(const clab::ExperimentSpec &base, const std::vector<PointResult> &points, const QString &path,
+                     QString *error);
+// The samples of every point in one tidy table: "point" (0-based index) and "label" lead, then
+// sampleColumns(). Atomic.
+QStringList sweepSampleColumns();
+QByteArray sweepSamplesCsv(const std::vector<PointResult> &points);
+bool saveSweepSamplesCsv(const std::vector<PointResult> &points, const QString &path, QString *error);
+
+// Reads single-run and sweep files alike (a sweep fills ResultLoad::points).
 ResultLoad loadResult(const QString &path);
 ResultLoad parseResult(const QByteArray &json, const QString &sourceName = {});
 

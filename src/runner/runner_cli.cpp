@@ -61,10 +61,14 @@ const char *kUsage =
     "\n"
     "Commands:\n"
     "  run FILE|PRESET [--out RESULT.json] [--csv SAMPLES.csv] [--progress auto|bar|lines|none]\n"
-    "                  [--ring NAME] [--exit-with-parent] [--stall-timeout SECONDS] [--grace SECONDS]\n"
-    "      Runs the experiment and prints a summary table. PRESET is a preset's file name\n"
-    "      without .cclab (see list-presets). --ring attaches to a stats ring another program\n"
-    "      created (the desktop app does this) instead of creating a private one.\n"
+    "                  [--set PATH=VALUE]... [--ring NAME] [--exit-with-parent]\n"
+    "                  [--stall-timeout SECONDS] [--grace SECONDS]\n"
+    "      Runs the experiment (every point of its sweep, if it has one) and prints a summary\n"
+    "      table. PRESET is a preset's file name without .cclab (see list-presets).\n"
+    "      --set changes one field for this run, e.g. --set workers=8 --set duration=\"200 ms\"\n"
+    "      --set primitive.guard=none (VALUE is JSON, or a plain string).\n"
+    "      --ring attaches to a stats ring another program created (the desktop app does\n"
+    "      this) instead of creating a private one.\n"
     "  validate FILE...   Checks experiment files; prints every error with its field.\n"
     "  list-presets       Lists the shipped presets with their topic and description.\n"
     "\n"
@@ -115,11 +119,13 @@ public:
             m_nextLineNs = p.elapsedNs + 1'000'000'000ULL;
         }
     }
+    // Clears a bar from the terminal and starts afresh (the next sweep point restarts its clock).
     void finish()
     {
         if (m_dirty)
             std::fputs("\r\033[K", stderr);
         m_dirty = false;
+        m_nextLineNs = 0;
     }
 
 private:
@@ -199,9 +205,10 @@ int cmdRun(const QStringList &args)
     const QCommandLineOption ringOpt(QStringLiteral("ring"), QString(), QStringLiteral("name"));
     const QCommandLineOption progressOpt(QStringLiteral("progress"), QString(), QStringLiteral("mode"), QStringLiteral("auto"));
     const QCommandLineOption stallOpt(QStringLiteral("stall-timeout"), QString(), QStringLiteral("seconds"), QStringLiteral("0"));
-    const QCommandLineOption graceOpt(QStringLiteral("grace"), QString(), QStringLiteral("seconds"), QStringLiteral("2"));
+    const QCommandLineOption graceOpt(QStringLiteral("grace"), QString(), QStringLiteral("seconds"), QStringLiteral("5"));
     const QCommandLineOption parentOpt(QStringLiteral("exit-with-parent"));
-    p.addOptions({outOpt, csvOpt, ringOpt, progressOpt, stallOpt, graceOpt, parentOpt});
+    const QCommandLineOption setOpt(QStringLiteral("set"), QString(), QStringLiteral("path=value"));
+    p.addOptions({outOpt, csvOpt, ringOpt, progressOpt, stallOpt, graceOpt, parentOpt, setOpt});
     if (!p.parse(QStringList{QStringLiteral("run")} + args)) {
         err(QStringLiteral("run: ") + p.errorText());
         return ExitBadInput;
@@ -247,21 +254,54 @@ int cmdRun(const QStringList &args)
         err(load.errorText());
         return ExitBadInput;
     }
-    const ExperimentSpec &spec = *load.spec;
+    ExperimentSpec spec = *load.spec;
+    if (p.isSet(setOpt)) {
+        QList<QPair<QString, QString>> overrides;
+        for (const QString &kv : p.values(setOpt)) {
+            const qsizetype eq = kv.indexOf(QLatin1Char('='));
+            if (eq <= 0) {
+                err(QStringLiteral("run: --set needs PATH=VALUE (e.g. --set duration=\"200 ms\"), got \"%1\"").arg(kv));
+                return ExitBadInput;
+            }
+            overrides.append({kv.left(eq), kv.mid(eq + 1)});
+        }
+        QList<model::FieldError> errors;
+        const std::optional<ExperimentSpec> changed = model::applyOverrides(spec, overrides, &errors);
+        if (!changed) {
+            for (const auto &e : errors)
+                err(path + QStringLiteral(": ") + e.toString());
+            return ExitBadInput;
+        }
+        spec = *changed;
+    }
+    QList<model::FieldError> sweepErrors;
+    const QList<model::SweepPoint> points = model::expandSweep(spec, &sweepErrors);
+    if (!sweepErrors.isEmpty() || points.isEmpty()) {
+        for (const auto &e : sweepErrors)
+            err(path + QStringLiteral(": ") + e.toString());
+        return ExitBadInput;
+    }
+    const bool isSweep = !spec.variants.empty() || !spec.sweep.empty();
 
+    std::uint32_t lanes = 0;
+    std::uint64_t finestInterval = UINT64_MAX;
+    for (const auto &pt : points) {
+        lanes = std::max(lanes, pt.spec.workers);
+        finestInterval = std::min(finestInterval, pt.spec.sampleIntervalNs);
+    }
     StatsRing ring;
     try {
         if (p.isSet(ringOpt)) {
             ring = StatsRing::attach(p.value(ringOpt).toStdString());
             // Both parties have it mapped now: remove the name so nothing can outlive the run.
             ring.unlink();
-            if (ring.laneCount() != spec.workers) {
-                err(QStringLiteral("run: the stats ring %1 has %2 lanes but %3 has %4 workers")
-                        .arg(p.value(ringOpt)).arg(ring.laneCount()).arg(path).arg(spec.workers));
+            if (ring.laneCount() < lanes) {
+                err(QStringLiteral("run: the stats ring %1 has %2 lanes but %3 needs %4 (its largest worker count)")
+                        .arg(p.value(ringOpt)).arg(ring.laneCount()).arg(path).arg(lanes));
                 return ExitBadInput;
             }
         } else {
-            ring = StatsRing::createAnonymous(spec.workers, recommendedLaneCapacity(spec.sampleIntervalNs));
+            ring = StatsRing::createAnonymous(lanes, recommendedLaneCapacity(finestInterval));
         }
     } catch (const std::exception &e) {
         err(QStringLiteral("run: ") + QString::fromLocal8Bit(e.what()));
@@ -273,21 +313,53 @@ int cmdRun(const QStringList &args)
     RunHooks hooks;
     hooks.interrupt = &g_interrupt;
     hooks.onProgress = [&](const RunProgress &pr) { progress.update(pr); };
-    RunResult result;
-    try {
-        result = runExperiment(spec, ring, opts, hooks);
-    } catch (const std::exception &e) {
+    std::vector<model::PointResult> results;
+    results.reserve(static_cast<std::size_t>(points.size()));
+    for (qsizetype i = 0; i < points.size(); ++i) {
+        if (g_interrupt.load() != 0)
+            break;
+        const model::SweepPoint &pt = points.at(i);
+        if (isSweep && mode != Progress::None)
+            std::fprintf(stderr, "point %lld/%lld: %s\n", static_cast<long long>(i + 1), static_cast<long long>(points.size()),
+                         pt.label.toLocal8Bit().constData());
+        opts.pointIndex = static_cast<std::uint32_t>(i);
+        opts.pointCount = static_cast<std::uint32_t>(points.size());
+        model::PointResult pr{pt.label, pt.values, pt.spec, {}};
+        try {
+            pr.result = runExperiment(pt.spec, ring, opts, hooks);
+        } catch (const std::exception &e) {
+            progress.finish();
+            err(path + QStringLiteral(": cannot run") + (isSweep ? QStringLiteral(" point \"") + pt.label + QStringLiteral("\"") : QString()) +
+                QStringLiteral(": ") + QString::fromLocal8Bit(e.what()));
+            return ExitBadInput;
+        }
         progress.finish();
-        err(path + QStringLiteral(": cannot run: ") + QString::fromLocal8Bit(e.what()));
-        return ExitBadInput;
+        results.push_back(std::move(pr));
+        if (runLeftStuckThreads())
+            break; // a stuck worker thread still runs: no further point can be trusted
     }
-    progress.finish();
-    out(formatSummary(spec, result));
 
-    int rc = result.status == "failed" ? ExitRunFailed : ExitOk;
+    bool failed = false;
+    for (const auto &r : results)
+        failed = failed || r.result.status == "failed";
+    if (!isSweep) {
+        out(formatSummary(results.front().spec, results.front().result));
+    } else {
+        std::vector<SweepRow> rows;
+        for (const auto &r : results)
+            rows.push_back({r.label.toStdString(), &r.spec, &r.result});
+        const std::size_t perVariant = static_cast<std::size_t>(points.size()) / std::max<std::size_t>(1, spec.variants.size());
+        out(formatSweepSummary(spec, rows, perVariant));
+        if (results.size() < static_cast<std::size_t>(points.size()))
+            std::printf("stopped after %zu of %lld points\n", results.size(), static_cast<long long>(points.size()));
+    }
+
+    int rc = failed ? ExitRunFailed : ExitOk;
     QString error;
     if (p.isSet(outOpt)) {
-        if (model::saveResult(spec, result, p.value(outOpt), &error))
+        const bool saved = isSweep ? model::saveSweepResult(spec, results, p.value(outOpt), &error)
+                                   : model::saveResult(results.front().spec, results.front().result, p.value(outOpt), &error);
+        if (saved)
             std::printf("result written to %s\n", p.value(outOpt).toLocal8Bit().constData());
         else {
             err(error);
@@ -295,15 +367,20 @@ int cmdRun(const QStringList &args)
         }
     }
     if (p.isSet(csvOpt)) {
-        if (model::saveSamplesCsv(result, p.value(csvOpt), &error))
+        const bool saved = isSweep ? model::saveSweepSamplesCsv(results, p.value(csvOpt), &error)
+                                   : model::saveSamplesCsv(results.front().result, p.value(csvOpt), &error);
+        if (saved)
             std::printf("samples written to %s\n", p.value(csvOpt).toLocal8Bit().constData());
         else {
             err(error);
             rc = ExitRunFailed;
         }
     }
-    if (result.status == "failed")
-        err(QStringLiteral("run failed: ") + QString::fromStdString(result.error));
+    for (const auto &r : results) {
+        if (r.result.status == "failed")
+            err(QStringLiteral("run failed") + (isSweep ? QStringLiteral(" at point \"") + r.label + QStringLiteral("\"") : QString()) +
+                QStringLiteral(": ") + QString::fromStdString(r.result.error));
+    }
     std::fflush(nullptr);
     if (runLeftStuckThreads())
         _exit(rc); // a worker thread is blocked for good: leave without joining it

@@ -67,7 +67,7 @@ std::string cpus(const WorkerResult &w)
 }
 
 // Column-aligned table: every row the same number of cells; the first column left-aligned.
-std::string render(const std::vector<std::vector<std::string>> &rows)
+std::string render(const std::vector<std::vector<std::string>> &rows, bool lastIsTotal)
 {
     std::vector<std::size_t> width;
     auto displayWidth = [](const std::string &s) {
@@ -89,7 +89,7 @@ std::string render(const std::vector<std::vector<std::string>> &rows)
             out << (i == 0 ? r[i] + pad : pad + r[i]) << (i + 1 < r.size() ? "  " : "");
         }
         out << '\n';
-        if (ri == 0 || ri + 2 == rows.size()) {
+        if (ri == 0 || (lastIsTotal && ri + 2 == rows.size())) {
             std::size_t total = 0;
             for (auto w : width)
                 total += w + 2;
@@ -103,9 +103,11 @@ std::string render(const std::vector<std::vector<std::string>> &rows)
 std::string formatSummary(const ExperimentSpec &spec, const RunResult &r)
 {
     std::ostringstream out;
-    out << spec.name << " — " << toString(spec.execution) << ", " << spec.workers << " worker"
-        << (spec.workers == 1 ? "" : "s") << ", guard " << toString(spec.lock.guard) << ", placement "
-        << toString(spec.placement) << "\n";
+    out << spec.name << " — " << toString(spec.primitive);
+    if (spec.primitive == PrimitiveKind::LockContention)
+        out << " (guard " << toString(spec.lock.guard) << ")";
+    out << ", " << toString(spec.execution) << ", " << spec.workers << " worker" << (spec.workers == 1 ? "" : "s")
+        << ", placement " << toString(spec.placement) << "\n";
     out << "status: " << r.status;
     if (!r.error.empty())
         out << " — " << r.error;
@@ -126,13 +128,20 @@ std::string formatSummary(const ExperimentSpec &spec, const RunResult &r)
     rows.push_back({"total", "", humanCount(t.opsPerSecond), "100%", pct(t.waitFraction), pct(t.contendedFraction),
                     humanDuration(t.meanHoldNs), humanDuration(t.latency.p50Ns), humanDuration(t.latency.p99Ns),
                     secs(t.userNs), secs(t.sysNs), std::to_string(t.volCsw), std::to_string(t.involCsw), ""});
-    out << render(rows);
+    out << render(rows, true);
     char buf[160];
     std::snprintf(buf, sizeof buf, "\nfairness (Jain's index over ops/s): %.3f   samples: %llu received, %llu dropped\n",
                   t.fairness, static_cast<unsigned long long>(r.samplesReceived),
                   static_cast<unsigned long long>(r.samplesDropped));
     out << buf;
     out << "wait, p50 and p99 are acquisition waits; hold is mean time inside the critical section.\n";
+    for (const auto &f : r.figures) {
+        char v[64];
+        std::snprintf(v, sizeof v, "%.6g", f.value);
+        out << f.label << ": " << v << (f.unit.empty() ? "" : " ") << f.unit << "\n";
+    }
+    for (const auto &c : r.checks)
+        out << (c.passed ? "check passed: " : "CHECK FAILED: ") << c.description << (c.detail.empty() ? "" : " — ") << c.detail << "\n";
     if (r.counter) {
         const auto lost = r.counter->lost();
         out << "shared counter: expected " << r.counter->expected << ", actual " << r.counter->actual << ", lost updates "
@@ -143,8 +152,46 @@ std::string formatSummary(const ExperimentSpec &spec, const RunResult &r)
             out << buf;
         }
         out << "\n";
-    } else {
+    } else if (spec.primitive == PrimitiveKind::LockContention) {
         out << "shared counter: not checked (not every worker finished)\n";
+    }
+    return out.str();
+}
+
+std::string formatSweepSummary(const ExperimentSpec &base, const std::vector<SweepRow> &points, std::size_t pointsPerVariant)
+{
+    std::ostringstream out;
+    out << base.name << " — " << points.size() << " points\n\n";
+    std::vector<std::vector<std::string>> rows;
+    rows.push_back({"point", "ops/s", "speed-up", "wall", "p50", "p99", "wait", "user s", "sys s", "lost", "status"});
+    std::vector<double> rate(points.size(), 0.0);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const RunResult &r = *points[i].result;
+        rate[i] = metrics::totals(r.workers, r.wallNs).opsPerSecond;
+    }
+    const std::size_t per = std::max<std::size_t>(pointsPerVariant, 1);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const RunResult &r = *points[i].result;
+        const metrics::Totals t = metrics::totals(r.workers, r.wallNs);
+        const double baseRate = rate[i % per];
+        char speed[32] = "-";
+        if (baseRate > 0 && r.status != "failed")
+            std::snprintf(speed, sizeof speed, "%.2fx", t.opsPerSecond / baseRate);
+        rows.push_back({points[i].label.empty() ? std::to_string(i + 1) : points[i].label, humanCount(t.opsPerSecond),
+                        speed, humanDuration(static_cast<double>(r.wallNs)), humanDuration(t.latency.p50Ns),
+                        humanDuration(t.latency.p99Ns), pct(t.waitFraction), secs(t.userNs), secs(t.sysNs),
+                        r.counter ? std::to_string(r.counter->lost()) : "-", r.status});
+    }
+    out << render(rows, false);
+    out << "speed-up: ops/s relative to the first variant at the same sweep values.\n";
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const RunResult &r = *points[i].result;
+        if (!r.error.empty())
+            out << points[i].label << ": " << r.error << "\n";
+        for (const auto &c : r.checks) {
+            if (!c.passed)
+                out << points[i].label << ": check failed: " << c.description << (c.detail.empty() ? "" : " — ") << c.detail << "\n";
+        }
     }
     return out.str();
 }

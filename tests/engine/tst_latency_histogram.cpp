@@ -1,6 +1,8 @@
 // Tests of the log-linear latency histogram: bucket mapping, bucket widths, quantiles and arithmetic.
 #include "latency_histogram.h"
 
+#include "tsan_qt_suppressions.h"
+
 #include <QTest>
 
 #include <cmath>

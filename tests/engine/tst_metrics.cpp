@@ -1,6 +1,8 @@
 // Tests of the metric math: counters in, rates, fractions, fairness and totals out.
 #include "metrics.h"
 
+#include "tsan_qt_suppressions.h"
+
 #include <QTest>
 
 #include <cmath>

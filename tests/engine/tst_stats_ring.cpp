@@ -2,6 +2,8 @@
 // and threads, wrap-around, two consumers, histograms and final blocks.
 #include "stats_ring.h"
 
+#include "tsan_qt_suppressions.h"
+
 #include <QDir>
 #include <QRegularExpression>
 #include <QTest>
@@ -327,6 +329,7 @@ private Q_SLOTS:
     void finalBlockOnlyAfterWrite();
     void laneIdentityStateAndCpuMask();
     void runStateVisibleThroughAttach();
+    void resetLaneStatsClearsOnlyStatistics();
 };
 
 void TestStatsRing::cleanup()
@@ -1073,9 +1076,6 @@ void TestStatsRing::readerJoiningWhileProducerRuns()
     // position it was published at (the producer counts only accepted samples), so within one
     // reader's life the positions it delivers must be consecutive and every sample intact: a
     // joining reader must never be handed a slot the producer overwrote or is writing.
-    if (qEnvironmentVariableIntValue("CLAB_TEST_READER_JOIN") == 0)
-        QSKIP("known engine bug (StatsRingReader's constructor races the producer's free-slot refill; see the "
-              "test report): set CLAB_TEST_READER_JOIN=1 to run, remove this skip once the fix is in");
     StatsRing ring = StatsRing::createAnonymous(1, 2); // the smallest ring refills on every other publish
     std::atomic<bool> stop{false};
     std::thread producer([&] {
@@ -1112,9 +1112,6 @@ void TestStatsRing::laggingJoinTailNeverReadsAsFreeRoom()
     // than `capacity` behind. The producer must treat that as full; computing capacity - (head -
     // tail) in unsigned arithmetic instead wraps to ~2^64 free slots, after which it never looks
     // at any consumer again and overwrites unread samples of every reader, uncounted.
-    if (qEnvironmentVariableIntValue("CLAB_TEST_READER_JOIN") == 0)
-        QSKIP("known engine bug (free-slot count underflows in StatsLaneWriter::publish; see the test report): set "
-              "CLAB_TEST_READER_JOIN=1 to run, remove this skip once the fix is in");
     constexpr std::uint32_t cap = 4;
     StatsRing ring = StatsRing::createAnonymous(1, cap);
     StatsRingReader runner(ring, 0);
@@ -1182,29 +1179,35 @@ void TestStatsRing::histogramThroughRing()
 void TestStatsRing::histogramReadWhileRecording()
 {
     // The reader copies bucket by bucket while the worker records: each copy may be slightly
-    // stale, but totals never go backwards and the last copy is exact.
+    // stale, but totals never go backwards and the last copy is exact. The worker records in
+    // chunks and lets the reader take a copy between chunks, so the two really overlap.
     StatsRing ring = StatsRing::createAnonymous(1, 4);
     StatsRingReader reader(ring, 0);
-    constexpr std::uint64_t n = 200'000;
+    constexpr std::uint64_t kChunks = 100, kPerChunk = 2'000;
     std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> copies{0};
     std::thread worker([&] {
         StatsLaneWriter w = ring.writer(0);
-        for (std::uint64_t i = 0; i < n; ++i)
-            w.recordLatency(mix(i) % 5'000'000);
+        for (std::uint64_t c = 0; c < kChunks; ++c) {
+            const std::uint64_t seen = copies.load(std::memory_order_acquire);
+            for (std::uint64_t i = 0; i < kPerChunk; ++i)
+                w.recordLatency(mix(c * kPerChunk + i) % 5'000'000);
+            waitUntil([&] { return copies.load(std::memory_order_acquire) > seen; });
+        }
         done.store(true, std::memory_order_release);
     });
-    std::uint64_t lastTotal = 0, copies = 0;
+    std::uint64_t lastTotal = 0;
     bool monotonic = true;
     while (!done.load(std::memory_order_acquire)) {
         const std::uint64_t t = reader.histogram(0).total();
         monotonic = monotonic && t >= lastTotal;
         lastTotal = t;
-        ++copies;
+        copies.fetch_add(1, std::memory_order_release);
     }
     worker.join();
     QVERIFY(monotonic);
-    QCOMPARE(quint64(reader.histogram(0).total()), quint64(n));
-    QVERIFY(copies > 0);
+    QVERIFY(copies.load() >= kChunks);
+    QCOMPARE(quint64(reader.histogram(0).total()), quint64(kChunks * kPerChunk));
 }
 
 void TestStatsRing::finalBlockOnlyAfterWrite()
@@ -1281,6 +1284,54 @@ void TestStatsRing::runStateVisibleThroughAttach()
     QVERIFY(!shmExists(name));
     QVERIFY(!ring.unlink());
     guard.name.clear();
+}
+
+void TestStatsRing::resetLaneStatsClearsOnlyStatistics()
+{
+    // Between the points of a sweep the ring is reused: a lane's cumulative statistics are
+    // cleared, but head and tails stay, so readers carry on and unread samples stay readable.
+    constexpr std::uint32_t cap = 8;
+    StatsRing ring = StatsRing::createAnonymous(2, cap);
+    StatsRingReader reader(ring, 0);
+    StatsLaneWriter w = ring.writer(1);
+    StatsLaneWriter other = ring.writer(0);
+    for (std::uint64_t seq = 0; seq < cap + 3; ++seq) // 3 drops
+        w.publish(sampleFor(1, seq, ~0ULL));
+    w.recordLatency(1'000, 5);
+    w.noteCpu(3);
+    w.setState(CLAB_WORKER_FINISHED);
+    clab_lane_final f{};
+    f.ops = 99;
+    w.writeFinal(f);
+    other.recordLatency(2'000, 7);
+    other.writeFinal(f);
+    QVERIFY(other.publish(sampleFor(0, 0, ~0ULL)));
+
+    ring.resetLaneStats(1);
+
+    clab_lane_final out{};
+    QVERIFY(!reader.final(1, out));
+    QCOMPARE(quint64(reader.drops(1)), quint64(0));
+    QCOMPARE(quint64(reader.histogram(1).total()), quint64(0));
+    QCOMPARE(quint64(reader.cpuMask(1)), quint64(0));
+    QCOMPARE(reader.workerState(1), CLAB_WORKER_CREATED);
+    // The ring itself is untouched: the unread samples are still there, in order.
+    QCOMPARE(quint64(producerOf(ring, 1)->head), quint64(cap));
+    QCOMPARE(quint64(reader.sizeGuess(1)), quint64(cap));
+    std::vector<std::uint64_t> got;
+    reader.drainLane(1, [&](std::uint32_t, const clab_sample &s) { got.push_back(s.t_ns); });
+    QCOMPARE(got.size(), std::size_t{cap});
+    QCOMPARE(got.front(), std::uint64_t{0});
+    QCOMPARE(got.back(), std::uint64_t{cap - 1});
+    // A writer for the next point carries on from the same head.
+    StatsLaneWriter next = ring.writer(1);
+    QVERIFY(next.publish(sampleFor(1, 1000, ~0ULL)));
+    QCOMPARE(quint64(producerOf(ring, 1)->head), quint64(cap + 1));
+    QCOMPARE(quint64(reader.sizeGuess(1)), quint64(1));
+    // The other lane keeps everything.
+    QVERIFY(reader.final(0, out));
+    QCOMPARE(quint64(reader.histogram(0).total()), quint64(7));
+    QCOMPARE(quint64(reader.sizeGuess(0)), quint64(1));
 }
 
 QTEST_GUILESS_MAIN(TestStatsRing)

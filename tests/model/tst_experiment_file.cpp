@@ -9,6 +9,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <csignal>
 #include <functional>
 #include <sys/resource.h>
@@ -87,13 +90,107 @@ void compareSpecs(const clab::ExperimentSpec &a, const clab::ExperimentSpec &b)
     QCOMPARE(static_cast<int>(a.primitive), static_cast<int>(b.primitive));
     QCOMPARE(static_cast<int>(a.lock.guard), static_cast<int>(b.lock.guard));
     QCOMPARE(a.lock.timingSampleEvery, b.lock.timingSampleEvery);
+    QCOMPARE(static_cast<int>(a.sharedValue.type), static_cast<int>(b.sharedValue.type));
+    QCOMPARE(a.sharedValue.length, b.sharedValue.length);
+    QCOMPARE(a.sharedValue.initial, b.sharedValue.initial);
+    QCOMPARE(QString::fromStdString(a.sharedValue.initialText), QString::fromStdString(b.sharedValue.initialText));
+    QCOMPARE(static_cast<int>(a.sharedValue.guard), static_cast<int>(b.sharedValue.guard));
+    QCOMPARE(static_cast<int>(a.messaging.transport), static_cast<int>(b.messaging.transport));
+    QCOMPARE(static_cast<int>(a.messaging.pattern), static_cast<int>(b.messaging.pattern));
+    QCOMPARE(a.messaging.messageSize, b.messaging.messageSize);
+    QCOMPARE(a.messaging.queueDepth, b.messaging.queueDepth);
+    QCOMPARE(static_cast<int>(a.messaging.wake), static_cast<int>(b.messaging.wake));
+    QCOMPARE(a.messaging.keepCpusAwake, b.messaging.keepCpusAwake);
+    QCOMPARE(a.semaphore.permits, b.semaphore.permits);
+    QCOMPARE(static_cast<int>(a.event.pattern), static_cast<int>(b.event.pattern));
+    QCOMPARE(a.event.waitTimeoutNs, b.event.waitTimeoutNs);
+    QCOMPARE(a.event.setIntervalNs, b.event.setIntervalNs);
+    QCOMPARE(static_cast<int>(a.sync.kind), static_cast<int>(b.sync.kind));
+    QCOMPARE(a.sync.readShare, b.sync.readShare);
+    QCOMPARE(a.sync.recursionDepth, b.sync.recursionDepth);
+    QCOMPARE(a.sync.queueCapacity, b.sync.queueCapacity);
+    QCOMPARE(a.work.gil, b.work.gil);
+    QCOMPARE(a.work.switchIntervalNs, b.work.switchIntervalNs);
+    QCOMPARE(static_cast<int>(a.lifecycle.mode), static_cast<int>(b.lifecycle.mode));
+    QCOMPARE(a.lifecycle.daemonWorkers, b.lifecycle.daemonWorkers);
+    QCOMPARE(a.lifecycle.joinTimeoutNs, b.lifecycle.joinTimeoutNs);
+    QCOMPARE(a.lifecycle.mainWorkNs, b.lifecycle.mainWorkNs);
     QCOMPARE(a.workload.cpuWorkNs, b.workload.cpuWorkNs);
     QCOMPARE(a.workload.criticalSectionNs, b.workload.criticalSectionNs);
     QCOMPARE(a.workload.thinkTimeNs, b.workload.thinkTimeNs);
     QCOMPARE(a.workload.ioWaitNs, b.workload.ioWaitNs);
+    QCOMPARE(a.workload.memoryBytes, b.workload.memoryBytes);
+    QCOMPARE(a.workload.memoryStride, b.workload.memoryStride);
+    QCOMPARE(a.workload.memoryBufferBytes, b.workload.memoryBufferBytes);
     QCOMPARE(a.sampleIntervalNs, b.sampleIntervalNs);
     QCOMPARE(static_cast<int>(a.placement), static_cast<int>(b.placement));
     QCOMPARE(a.cpuList, b.cpuList);
+    QCOMPARE(a.variants.size(), b.variants.size());
+    for (std::size_t i = 0; i < a.variants.size(); ++i) {
+        QCOMPARE(QString::fromStdString(a.variants[i].label), QString::fromStdString(b.variants[i].label));
+        QCOMPARE(a.variants[i].set, b.variants[i].set);
+    }
+    QCOMPARE(a.sweep.size(), b.sweep.size());
+    for (std::size_t i = 0; i < a.sweep.size(); ++i) {
+        QCOMPARE(QString::fromStdString(a.sweep[i].parameter), QString::fromStdString(b.sweep[i].parameter));
+        QCOMPARE(a.sweep[i].values, b.sweep[i].values);
+    }
+}
+
+// The base spec turned into another family, with the fewest changes that make it valid.
+clab::ExperimentSpec kindSpec(clab::PrimitiveKind kind)
+{
+    clab::ExperimentSpec s = baseSpec();
+    s.primitive = kind;
+    if (kind == clab::PrimitiveKind::Event)
+        s.workers = 2; // hand-off: a setter and a waiter
+    return s;
+}
+
+QJsonObject primitiveOf(const clab::ExperimentSpec &s)
+{
+    return clab::model::experimentToJson(s).value(u"primitive").toObject();
+}
+
+// The order in which `keys` appear in the serialized text of the object at the top of `bytes`.
+QStringList keysInTextOrder(const QByteArray &bytes, const QStringList &keys)
+{
+    QList<QPair<qsizetype, QString>> found;
+    for (const QString &k : keys) {
+        const qsizetype at = bytes.indexOf(QByteArray('"' + k.toUtf8() + "\":"));
+        if (at >= 0)
+            found.append({at, k});
+    }
+    std::sort(found.begin(), found.end());
+    QStringList out;
+    for (const auto &f : found)
+        out.append(f.second);
+    return out;
+}
+
+clab::Variant variant(const std::string &label, std::vector<std::pair<std::string, std::string>> set)
+{
+    return clab::Variant{label, std::move(set)};
+}
+
+clab::SweepAxis axis(const std::string &parameter, std::vector<std::string> values)
+{
+    return clab::SweepAxis{parameter, std::move(values)};
+}
+
+// The brief's example: a message-passing experiment as one process and as four threads, over
+// three transports and three message sizes (2 × 3 × 3 = 18 points).
+clab::ExperimentSpec transportSweepSpec()
+{
+    clab::ExperimentSpec s = kindSpec(clab::PrimitiveKind::MessagePassing);
+    s.workers = 2;
+    s.durationNs = 0;
+    s.operationsPerWorker = 10'000;
+    s.variants = {variant("single process", {{"execution", "\"sequential\""}}),
+                  variant("4 threads", {{"execution", "\"threads\""}, {"workers", "4"}})};
+    s.sweep = {axis("primitive.transport", {"\"pipe\"", "\"posix-mq\"", "\"shm-channel\""}),
+               axis("primitive.messageSize", {"64", "\"4 KiB\"", "\"64 KiB\""})};
+    return s;
 }
 
 QStringList errorLines(const QList<FieldError> &errors)
@@ -170,6 +267,28 @@ private Q_SLOTS:
     void shippedLockContentionPreset();
     void everyShippedPresetIsValid_data();
     void everyShippedPresetIsValid();
+    void savedPrimitiveKeys_data();
+    void savedPrimitiveKeys();
+    void memoryWorkloadWrittenOnlyWhenUsed();
+    void elementErrorsAreCapped();
+    void parseByteSize_data();
+    void parseByteSize();
+    void parseByteSizeErrors_data();
+    void parseByteSizeErrors();
+    void formatByteSize_data();
+    void formatByteSize();
+    void sweepExpansion_data();
+    void sweepExpansion();
+    void sweepPointsApplyTheirValues();
+    void sweepSettingOneAlternativeRemovesTheOther();
+    void sweepPointsStartFromExplicitParametersOnly();
+    void expandSweepOfInvalidExperiment();
+    void everySweepErrorIsReported();
+    void overrides_data();
+    void overrides();
+    void overrideErrors_data();
+    void overrideErrors();
+    void mutatedSweepFilesLoadOnlyValidSpecs();
 };
 
 void TestExperimentFile::roundTrip_data()
@@ -220,6 +339,154 @@ void TestExperimentFile::roundTrip_data()
     QTest::addRow("maximum operations") << SpecEdit([](clab::ExperimentSpec &s) {
         s.durationNs = 0;
         s.operationsPerWorker = clab::limits::kMaxOperationsPerWorker;
+    });
+    QTest::addRow("sequential with 4 workers and operations") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.execution = clab::ExecutionModel::Sequential;
+        s.durationNs = 0;
+        s.operationsPerWorker = 1000;
+    });
+    QTest::addRow("memory-bound workload") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.workload.memoryBytes = 1 << 20;
+        s.workload.memoryStride = 4096;
+        s.workload.memoryBufferBytes = clab::limits::kMaxMemoryBufferBytes;
+    });
+    QTest::addRow("memory knobs without memory work, odd sizes") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.workload.memoryStride = 1;
+        s.workload.memoryBufferBytes = 4097;
+    });
+    QTest::addRow("shared-value: int32 Value") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+    });
+    QTest::addRow("shared-value: int64 Array by length, atomic") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.type = clab::ElementType::Int64;
+        s.sharedValue.length = clab::limits::kMaxArrayLength;
+        s.sharedValue.guard = clab::Guard::Atomic;
+    });
+    QTest::addRow("shared-value: int64 initial at +-2^53") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.type = clab::ElementType::Int64;
+        s.sharedValue.initial = {-9007199254740992.0, 0, 9007199254740992.0};
+        s.sharedValue.length = 3;
+    });
+    QTest::addRow("shared-value: double initial, mutex") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.type = clab::ElementType::Double;
+        s.sharedValue.initial = {0.1, -2.5e-300, 1e300, 3};
+        s.sharedValue.length = 4;
+        s.sharedValue.guard = clab::Guard::Mutex;
+    });
+    QTest::addRow("shared-value: int32 initial at the int32 limits") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.initial = {-2147483648.0, 2147483647.0};
+        s.sharedValue.length = 2;
+    });
+    QTest::addRow("shared-value: char text, mutex") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.type = clab::ElementType::Char;
+        s.sharedValue.initialText = "Grüße, \"world\"";
+        s.sharedValue.length = 16; // UTF-8 bytes
+        s.sharedValue.guard = clab::Guard::Mutex;
+    });
+    QTest::addRow("shared-value: char array by length") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::SharedValue;
+        s.sharedValue.type = clab::ElementType::Char;
+        s.sharedValue.length = 32;
+    });
+    QTest::addRow("message-passing: every field") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::MessagePassing;
+        s.messaging = {clab::Transport::ShmChannel, clab::MessagePattern::Streaming, 4096, 16,
+                       clab::WakeStrategy::Spinning, true};
+    });
+    QTest::addRow("message-passing: sizes at the limits") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::MessagePassing;
+        s.workers = 1024;
+        s.messaging.transport = clab::Transport::SysvMq;
+        s.messaging.messageSize = clab::limits::kMaxMessageSize;
+        s.messaging.queueDepth = clab::limits::kMaxQueueDepth;
+    });
+    QTest::addRow("message-passing: 1 byte, every transport but the channel")
+        << SpecEdit([](clab::ExperimentSpec &s) {
+               s.primitive = clab::PrimitiveKind::MessagePassing;
+               s.messaging.transport = clab::Transport::UnixDgram;
+               s.messaging.messageSize = 1;
+           });
+    QTest::addRow("message-passing: 1000 bytes") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::MessagePassing;
+        s.messaging.transport = clab::Transport::Fifo;
+        s.messaging.messageSize = 1000;
+    });
+    QTest::addRow("semaphore") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Semaphore;
+        s.semaphore.permits = clab::limits::kMaxPermits;
+    });
+    QTest::addRow("event: hand-off with a timeout") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Event;
+        s.workers = 2;
+        s.event.waitTimeoutNs = 250'000'000;
+        s.event.setIntervalNs = 0;
+    });
+    QTest::addRow("event: gate of 9") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Event;
+        s.workers = 9;
+        s.event.pattern = clab::EventPattern::Gate;
+        s.event.setIntervalNs = clab::limits::kMaxWorkNs;
+    });
+    QTest::addRow("sync: rwlock") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::RwLock;
+        s.sync.readShare = 0.75;
+    });
+    QTest::addRow("sync: rwlock writers only") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::RwLock;
+        s.sync.readShare = 0;
+    });
+    QTest::addRow("sync: recursive mutex") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::RecursiveMutex;
+        s.sync.recursionDepth = clab::limits::kMaxRecursionDepth;
+    });
+    QTest::addRow("sync: condvar") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::CondVar;
+        s.sync.queueCapacity = 1;
+    });
+    QTest::addRow("sync: barrier") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::Barrier;
+    });
+    QTest::addRow("sync: spinlock") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::Spinlock;
+    });
+    QTest::addRow("work: with the GIL") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Work;
+        s.work.gil = true;
+        s.work.switchIntervalNs = clab::limits::kMinSwitchIntervalNs;
+    });
+    QTest::addRow("work: no GIL, switch interval kept") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Work;
+        s.work.switchIntervalNs = clab::limits::kMaxSwitchIntervalNs;
+    });
+    QTest::addRow("thread-lifecycle: create-join") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Lifecycle;
+        s.lifecycle.joinTimeoutNs = 1'500'000;
+    });
+    QTest::addRow("thread-lifecycle: daemon") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Lifecycle;
+        s.lifecycle.mode = clab::LifecycleMode::Daemon;
+        s.lifecycle.daemonWorkers = 3;
+        s.lifecycle.mainWorkNs = 2'000'000'000;
+        s.lifecycle.joinTimeoutNs = 0;
+    });
+    QTest::addRow("variants and sweep") << SpecEdit([](clab::ExperimentSpec &s) { s = transportSweepSpec(); });
+    QTest::addRow("sweep values of every JSON type") << SpecEdit([](clab::ExperimentSpec &s) {
+        // Texts as QJsonDocument writes them (compact), so they come back exactly.
+        s.variants = {variant("", {{"workload.cpuWork", "0.5"}}),
+                      variant("pinned", {{"placement", "[0,1]"}, {"workload.thinkTime", "\"1 ms\""}})};
+        s.sweep = {axis("workers", {"1", "2", "3"}), axis("description", {"\"a, b\"", "\"é \\\" \\\\\""}),
+                   axis("primitive", {"{\"guard\":\"none\",\"kind\":\"lock-contention\"}"})};
     });
 }
 
@@ -306,8 +573,9 @@ void TestExperimentFile::jsonValidation_data()
         u"must be 1..1024, got 1180591620717411303424"_s);
     row("workers fractional", {{u"workers"_s, 2.5}}, u"workers"_s, u"must be an integer, got 2.5"_s);
     row("workers a word", {{u"workers"_s, u"four"_s}}, u"workers"_s, u"must be an integer, got \"four\""_s);
-    row("sequential with 4 workers", {{u"execution"_s, u"sequential"_s}}, u"workers"_s,
-        u"must be 1 for sequential execution (one worker does all the work), got 4"_s);
+    row("sequential with 4 workers and a duration", {{u"execution"_s, u"sequential"_s}}, u"duration"_s,
+        u"sequential execution runs the 4 workers' bodies one after another, so a duration would give all of it "
+        u"to the first; give \"operations\" instead"_s);
     row("neither duration nor operations", {{u"duration"_s, kRemove}}, u"duration"_s,
         u"required (or \"operations\" for a fixed number of operations per worker)"_s);
     row("both duration and operations", {{u"operations"_s, 1000}}, u"operations"_s,
@@ -354,7 +622,8 @@ void TestExperimentFile::jsonValidation_data()
         u"must be an object, got \"mutex\""_s);
     row("primitive.kind missing", {{u"primitive.kind"_s, kRemove}}, u"primitive.kind"_s, u"required"_s);
     row("primitive.kind unknown", {{u"primitive.kind"_s, u"barrier"_s}}, u"primitive.kind"_s,
-        u"must be one of lock-contention, got \"barrier\""_s);
+        u"must be one of lock-contention, shared-value, message-passing, semaphore, event, sync, work, "
+        u"thread-lifecycle, got \"barrier\""_s);
     row("primitive.guard missing", {{u"primitive.guard"_s, kRemove}}, u"primitive.guard"_s, u"required"_s);
     row("primitive.guard unknown", {{u"primitive.guard"_s, u"futex"_s}}, u"primitive.guard"_s,
         u"must be one of none, mutex, spinlock, atomic, got \"futex\""_s);
@@ -373,6 +642,361 @@ void TestExperimentFile::jsonValidation_data()
         u"must be at most 10 s, got 10.5 s"_s);
     row("workload.ioWait negative", {{u"workload.ioWait"_s, u"-2 ms"_s}}, u"workload.ioWait"_s,
         u"must not be negative, got \"-2 ms\""_s);
+
+    // Families: the keys of one in another's object name the right kind.
+    const auto prim = [](QJsonObject o) { return QJsonObject{{u"primitive"_s, o}}; };
+    const auto with = [](QJsonObject a, const QJsonObject &b) {
+        for (auto it = b.begin(); it != b.end(); ++it)
+            a.insert(it.key(), it.value());
+        return a;
+    };
+    row("transport in lock-contention", {{u"primitive.transport"_s, u"pipe"_s}}, u"primitive.transport"_s,
+        u"only for kind message-passing"_s);
+    row("guard in semaphore", prim({{u"kind"_s, u"semaphore"_s}, {u"guard"_s, u"mutex"_s}}), u"primitive.guard"_s,
+        u"only for kind lock-contention or shared-value"_s);
+    row("pattern in sync", prim({{u"kind"_s, u"sync"_s}, {u"lock"_s, u"mutex"_s}, {u"pattern"_s, u"gate"_s}}),
+        u"primitive.pattern"_s, u"only for kind message-passing or event"_s);
+    row("misspelt key of the kind", prim({{u"kind"_s, u"semaphore"_s}, {u"permit"_s, 3}}), u"primitive.permit"_s,
+        u"unknown field (did you mean \"permits\"?)"_s);
+    row("misspelt key of another kind", prim({{u"kind"_s, u"semaphore"_s}, {u"transprt"_s, u"pipe"_s}}),
+        u"primitive.transprt"_s, u"unknown field (did you mean \"transport\"?)"_s);
+    row("nested key at the top level", {{u"transport"_s, u"pipe"_s}}, u"transport"_s,
+        u"unknown field (did you mean \"primitive.transport\"?)"_s);
+
+    // shared-value
+    const QJsonObject value{{u"kind"_s, u"shared-value"_s}, {u"type"_s, u"int32"_s}};
+    const QJsonObject chars{{u"kind"_s, u"shared-value"_s}, {u"type"_s, u"char"_s}};
+    const QJsonObject int64{{u"kind"_s, u"shared-value"_s}, {u"type"_s, u"int64"_s}};
+    row("shared-value: type missing", prim({{u"kind"_s, u"shared-value"_s}}), u"primitive.type"_s, u"required"_s);
+    row("shared-value: type unknown", prim(with(value, {{u"type"_s, u"float"_s}})), u"primitive.type"_s,
+        u"must be one of int32, int64, double, char, got \"float\""_s);
+    row("shared-value: guard spinlock", prim(with(value, {{u"guard"_s, u"spinlock"_s}})), u"primitive.guard"_s,
+        u"must be one of none, mutex, atomic, got \"spinlock\""_s);
+    row("shared-value: atomic char", prim(with(chars, {{u"guard"_s, u"atomic"_s}})), u"primitive.guard"_s,
+        u"must not be atomic for type char: a string cannot be updated atomically; use none or mutex"_s);
+    row("shared-value: length and initial", prim(with(value, {{u"length"_s, 2}, {u"initial"_s, QJsonArray{1, 2}}})),
+        u"primitive.initial"_s, u"give only one of \"length\", \"initial\" and \"initialText\""_s);
+    row("shared-value: length and initialText", prim(with(chars, {{u"length"_s, 2}, {u"initialText"_s, u"ab"_s}})),
+        u"primitive.initialText"_s, u"give only one of \"length\", \"initial\" and \"initialText\""_s);
+    row("shared-value: length zero", prim(with(value, {{u"length"_s, 0}})), u"primitive.length"_s,
+        u"must be 1..1000000, got 0"_s);
+    row("shared-value: length too large", prim(with(value, {{u"length"_s, 1000001}})), u"primitive.length"_s,
+        u"must be 1..1000000, got 1000001"_s);
+    row("shared-value: initial not an array", prim(with(value, {{u"initial"_s, 5}})), u"primitive.initial"_s,
+        u"must be an array of numbers, got 5"_s);
+    row("shared-value: initial empty", prim(with(value, {{u"initial"_s, QJsonArray{}}})), u"primitive.initial"_s,
+        u"must have 1..1000000 elements, got 0"_s);
+    QJsonArray tooMany;
+    for (int i = 0; i < 1000001; ++i)
+        tooMany.append(0);
+    row("shared-value: initial too long", prim(with(value, {{u"initial"_s, tooMany}})), u"primitive.initial"_s,
+        u"must have 1..1000000 elements, got 1000001"_s);
+    row("shared-value: initial element not a number", prim(with(value, {{u"initial"_s, QJsonArray{1, u"x"_s}}})),
+        u"primitive.initial[1]"_s, u"must be a number, got \"x\""_s);
+    row("shared-value: int32 above its range", prim(with(value, {{u"initial"_s, QJsonArray{2147483648LL}}})),
+        u"primitive.initial[0]"_s, u"must be an integer -2147483648..2147483647 (type int32), got 2147483648"_s);
+    row("shared-value: int32 below its range", prim(with(value, {{u"initial"_s, QJsonArray{0, -2147483649LL}}})),
+        u"primitive.initial[1]"_s, u"must be an integer -2147483648..2147483647 (type int32), got -2147483649"_s);
+    row("shared-value: int32 fraction", prim(with(value, {{u"initial"_s, QJsonArray{1.5}}})), u"primitive.initial[0]"_s,
+        u"must be an integer -2147483648..2147483647 (type int32), got 1.5"_s);
+    row("shared-value: int64 beyond int64", prim(with(int64, {{u"initial"_s, QJsonArray{1e19}}})),
+        u"primitive.initial[0]"_s,
+        u"must be an integer -9223372036854775808..9223372036854775807 (type int64), got 1e+19"_s);
+    row("shared-value: int64 beyond 2^53 is not kept exactly",
+        prim(with(int64, {{u"initial"_s, QJsonArray{9007199254740993LL}}})), u"primitive.initial[0]"_s,
+        u"must be -9007199254740992..9007199254740992: initial values are held as doubles, which would change "
+        u"larger integers, got 9007199254740993"_s);
+    row("shared-value: initial for char", prim(with(chars, {{u"initial"_s, QJsonArray{65}}})),
+        u"primitive.initial"_s, u"not for type char (use \"initialText\")"_s);
+    row("shared-value: initialText for numbers", prim(with(value, {{u"initialText"_s, u"12"_s}})),
+        u"primitive.initialText"_s, u"only for type char (use \"initial\" for numbers)"_s);
+    row("shared-value: initialText empty", prim(with(chars, {{u"initialText"_s, u""_s}})), u"primitive.initialText"_s,
+        u"must be 1..1000000 bytes of UTF-8 text, got 0"_s);
+    row("shared-value: initialText too long in bytes",
+        prim(with(chars, {{u"initialText"_s, QString(500001, QChar(0xe4))}})), u"primitive.initialText"_s,
+        u"must be 1..1000000 bytes of UTF-8 text, got 1000002"_s);
+
+    // message-passing
+    const QJsonObject mp{{u"kind"_s, u"message-passing"_s}, {u"transport"_s, u"pipe"_s}};
+    row("message-passing: transport missing", prim({{u"kind"_s, u"message-passing"_s}}), u"primitive.transport"_s,
+        u"required"_s);
+    row("message-passing: transport unknown", prim(with(mp, {{u"transport"_s, u"tcp"_s}})), u"primitive.transport"_s,
+        u"must be one of pipe, fifo, posix-mq, sysv-mq, unix-stream, unix-dgram, shm-channel, got \"tcp\""_s);
+    row("message-passing: pattern unknown", prim(with(mp, {{u"pattern"_s, u"broadcast"_s}})), u"primitive.pattern"_s,
+        u"must be one of ping-pong, streaming, got \"broadcast\""_s);
+    row("message-passing: messageSize zero", prim(with(mp, {{u"messageSize"_s, 0}})), u"primitive.messageSize"_s,
+        u"must be 1..1048576 bytes, got 0"_s);
+    row("message-passing: messageSize 2 MiB", prim(with(mp, {{u"messageSize"_s, u"2 MiB"_s}})),
+        u"primitive.messageSize"_s, u"must be 1..1048576 bytes, got 2097152"_s);
+    row("message-passing: messageSize 1.1 MB (powers of ten)", prim(with(mp, {{u"messageSize"_s, u"1.1 MB"_s}})),
+        u"primitive.messageSize"_s, u"must be 1..1048576 bytes, got 1100000"_s);
+    row("message-passing: messageSize unit in lower case", prim(with(mp, {{u"messageSize"_s, u"4 kb"_s}})),
+        u"primitive.messageSize"_s, u"unknown unit \"kb\" (use B, KiB, MiB, GiB, kB, MB, GB)"_s);
+    row("message-passing: messageSize not whole bytes", prim(with(mp, {{u"messageSize"_s, u"1.5 B"_s}})),
+        u"primitive.messageSize"_s, u"must be a whole number of bytes, got \"1.5 B\""_s);
+    row("message-passing: messageSize a fraction", prim(with(mp, {{u"messageSize"_s, 2.5}})),
+        u"primitive.messageSize"_s, u"must be a whole number of bytes, got 2.5"_s);
+    row("message-passing: messageSize negative", prim(with(mp, {{u"messageSize"_s, -1}})), u"primitive.messageSize"_s,
+        u"must not be negative, got -1"_s);
+    row("message-passing: messageSize a boolean", prim(with(mp, {{u"messageSize"_s, true}})),
+        u"primitive.messageSize"_s, u"must be a size like \"4 KiB\" or a number of bytes, got true"_s);
+    row("message-passing: messageSize without unit", prim(with(mp, {{u"messageSize"_s, u"64"_s}})),
+        u"primitive.messageSize"_s, u"missing unit in \"64\" (use B, KiB, MiB, GiB, kB, MB, GB)"_s);
+    row("message-passing: queueDepth too deep", prim(with(mp, {{u"queueDepth"_s, 65537}})), u"primitive.queueDepth"_s,
+        u"must be 0..65536, got 65537"_s);
+    row("message-passing: spinning on a pipe", prim(with(mp, {{u"wake"_s, u"spinning"_s}})), u"primitive.wake"_s,
+        u"must be blocking for transport pipe: only shm-channel can be polled by spinning (the other transports "
+        u"wait in the kernel)"_s);
+    row("message-passing: spinning on a POSIX queue",
+        prim(with(mp, {{u"transport"_s, u"posix-mq"_s}, {u"wake"_s, u"spinning"_s}})), u"primitive.wake"_s,
+        u"must be blocking for transport posix-mq: only shm-channel can be polled by spinning (the other "
+        u"transports wait in the kernel)"_s);
+    row("message-passing: wake unknown", prim(with(mp, {{u"wake"_s, u"polling"_s}})), u"primitive.wake"_s,
+        u"must be one of blocking, spinning, got \"polling\""_s);
+    row("message-passing: keepCpusAwake not a boolean", prim(with(mp, {{u"keepCpusAwake"_s, 1}})),
+        u"primitive.keepCpusAwake"_s, u"must be true or false, got 1"_s);
+    row("message-passing: odd number of workers", with(prim(mp), {{u"workers"_s, 3}}), u"workers"_s,
+        u"must be an even number of at least 2 for message-passing (pairs of sender and receiver), got 3"_s);
+    row("message-passing: one worker", with(prim(mp), {{u"workers"_s, 1}}), u"workers"_s,
+        u"must be an even number of at least 2 for message-passing (pairs of sender and receiver), got 1"_s);
+
+    // semaphore
+    row("semaphore: no permits", prim({{u"kind"_s, u"semaphore"_s}, {u"permits"_s, 0}}), u"primitive.permits"_s,
+        u"must be 1..1024, got 0"_s);
+    row("semaphore: too many permits", prim({{u"kind"_s, u"semaphore"_s}, {u"permits"_s, 1025}}),
+        u"primitive.permits"_s, u"must be 1..1024, got 1025"_s);
+
+    // event
+    const QJsonObject ev{{u"kind"_s, u"event"_s}};
+    row("event: pattern unknown", with(prim(with(ev, {{u"pattern"_s, u"latch"_s}})), {{u"workers"_s, 2}}),
+        u"primitive.pattern"_s, u"must be one of hand-off, gate, got \"latch\""_s);
+    row("event: hand-off with 4 workers", prim(ev), u"workers"_s,
+        u"must be 2 for event pattern hand-off (a setter and a waiter), got 4"_s);
+    row("event: gate with 1 worker", with(prim(with(ev, {{u"pattern"_s, u"gate"_s}})), {{u"workers"_s, 1}}),
+        u"workers"_s, u"must be at least 2 for event pattern gate (one setter and the others waiting), got 1"_s);
+    row("event: waitTimeout too long", with(prim(with(ev, {{u"waitTimeout"_s, u"1441 min"_s}})), {{u"workers"_s, 2}}),
+        u"primitive.waitTimeout"_s, u"must be at most 1440 min, got 1441 min"_s);
+    row("event: setInterval too long", with(prim(with(ev, {{u"setInterval"_s, u"11 s"_s}})), {{u"workers"_s, 2}}),
+        u"primitive.setInterval"_s, u"must be at most 10 s, got 11 s"_s);
+
+    // sync
+    const auto lock = [](const QString &kind) {
+        return QJsonObject{{u"kind"_s, u"sync"_s}, {u"lock"_s, kind}};
+    };
+    row("sync: lock missing", prim({{u"kind"_s, u"sync"_s}}), u"primitive.lock"_s, u"required"_s);
+    row("sync: lock unknown", prim(lock(u"seqlock"_s)), u"primitive.lock"_s,
+        u"must be one of mutex, recursive-mutex, rwlock, spinlock, condvar, barrier, got \"seqlock\""_s);
+    row("sync: readShare with a mutex", prim(with(lock(u"mutex"_s), {{u"readShare"_s, 0.5}})), u"primitive.readShare"_s,
+        u"only for lock rwlock"_s);
+    row("sync: recursionDepth with an rwlock", prim(with(lock(u"rwlock"_s), {{u"recursionDepth"_s, 2}})),
+        u"primitive.recursionDepth"_s, u"only for lock recursive-mutex"_s);
+    row("sync: queueCapacity with a barrier", prim(with(lock(u"barrier"_s), {{u"queueCapacity"_s, 4}})),
+        u"primitive.queueCapacity"_s, u"only for lock condvar"_s);
+    row("sync: readShare above 1", prim(with(lock(u"rwlock"_s), {{u"readShare"_s, 1.5}})), u"primitive.readShare"_s,
+        u"must be 0..1, got 1.5"_s);
+    row("sync: readShare negative", prim(with(lock(u"rwlock"_s), {{u"readShare"_s, -0.1}})), u"primitive.readShare"_s,
+        u"must be 0..1, got -0.1"_s);
+    row("sync: readShare a word", prim(with(lock(u"rwlock"_s), {{u"readShare"_s, u"most"_s}})),
+        u"primitive.readShare"_s, u"must be a number, got \"most\""_s);
+    row("sync: recursionDepth too deep", prim(with(lock(u"recursive-mutex"_s), {{u"recursionDepth"_s, 65}})),
+        u"primitive.recursionDepth"_s, u"must be 1..64, got 65"_s);
+    row("sync: queueCapacity zero", prim(with(lock(u"condvar"_s), {{u"queueCapacity"_s, 0}})),
+        u"primitive.queueCapacity"_s, u"must be 1..65536, got 0"_s);
+    row("sync: condvar with 1 worker", with(prim(lock(u"condvar"_s)), {{u"workers"_s, 1}}), u"workers"_s,
+        u"must be at least 2 for lock condvar (producers and consumers), got 1"_s);
+    row("sync: barrier with 1 worker", with(prim(lock(u"barrier"_s)), {{u"workers"_s, 1}}), u"workers"_s,
+        u"must be at least 2 for lock barrier (a barrier of one never waits), got 1"_s);
+
+    // work
+    const QJsonObject work{{u"kind"_s, u"work"_s}};
+    row("work: gil not a boolean", prim(with(work, {{u"gil"_s, u"yes"_s}})), u"primitive.gil"_s,
+        u"must be true or false, got \"yes\""_s);
+    row("work: switchInterval too short", prim(with(work, {{u"switchInterval"_s, u"500 ns"_s}})),
+        u"primitive.switchInterval"_s, u"must be 1 us..1 s, got 500 ns"_s);
+    row("work: switchInterval too long", prim(with(work, {{u"switchInterval"_s, 2}})), u"primitive.switchInterval"_s,
+        u"must be 1 us..1 s, got 2 s"_s);
+
+    // thread-lifecycle
+    const QJsonObject life{{u"kind"_s, u"thread-lifecycle"_s}};
+    const QJsonObject daemon = with(life, {{u"mode"_s, u"daemon"_s}});
+    row("thread-lifecycle: mode unknown", prim(with(life, {{u"mode"_s, u"detached"_s}})), u"primitive.mode"_s,
+        u"must be one of create-join, daemon, got \"detached\""_s);
+    row("thread-lifecycle: daemonWorkers in create-join mode", prim(with(life, {{u"daemonWorkers"_s, 1}})),
+        u"primitive.daemonWorkers"_s, u"only for mode daemon"_s);
+    row("thread-lifecycle: mainWork in create-join mode", prim(with(life, {{u"mainWork"_s, u"1 s"_s}})),
+        u"primitive.mainWork"_s, u"only for mode daemon"_s);
+    row("thread-lifecycle: every worker a daemon", prim(with(daemon, {{u"daemonWorkers"_s, 4}})),
+        u"primitive.daemonWorkers"_s, u"must be 0..3 (the main worker is never a daemon), got 4"_s);
+    row("thread-lifecycle: joinTimeout negative", prim(with(life, {{u"joinTimeout"_s, -1}})), u"primitive.joinTimeout"_s,
+        u"must not be negative, got -1"_s);
+    row("thread-lifecycle: mainWork too long", prim(with(daemon, {{u"mainWork"_s, u"1441 min"_s}})),
+        u"primitive.mainWork"_s, u"must be at most 1440 min, got 1441 min"_s);
+
+    // Memory-bound workload
+    row("workload.memory too large", {{u"workload.memory"_s, u"2 GiB"_s}}, u"workload.memory"_s,
+        u"must be 0..1073741824 bytes, got 2147483648"_s);
+    row("workload.memory unknown unit", {{u"workload.memory"_s, u"1 KB"_s}}, u"workload.memory"_s,
+        u"unknown unit \"KB\" (use B, KiB, MiB, GiB, kB, MB, GB)"_s);
+    row("workload.memoryStride zero", {{u"workload.memoryStride"_s, 0}}, u"workload.memoryStride"_s,
+        u"must be 1..4096 bytes, got 0"_s);
+    row("workload.memoryStride 8 KiB", {{u"workload.memoryStride"_s, u"8 KiB"_s}}, u"workload.memoryStride"_s,
+        u"must be 1..4096 bytes, got 8192"_s);
+    row("workload.memoryBuffer below 4 KiB", {{u"workload.memoryBuffer"_s, u"1 KiB"_s}}, u"workload.memoryBuffer"_s,
+        u"must be 4096..1073741824 bytes, got 1024"_s);
+    row("workload.memoryBuffer above 1 GiB", {{u"workload.memoryBuffer"_s, u"1.5 GiB"_s}}, u"workload.memoryBuffer"_s,
+        u"must be 4096..1073741824 bytes, got 1610612736"_s);
+    row("workload key misspelt", {{u"workload.memorystrid"_s, 64}}, u"workload.memorystrid"_s,
+        u"unknown field (did you mean \"memoryStride\"?)"_s);
+
+    // Variants and sweep: shape
+    const auto arr = [](std::initializer_list<QJsonValue> v) { return QJsonArray(v); };
+    const QJsonObject setWorkers{{u"set"_s, QJsonObject{{u"workers"_s, 2}}}};
+    row("variants not an array", {{u"variants"_s, setWorkers}}, u"variants"_s,
+        u"must be an array of {\"label\": ..., \"set\": {...}} objects, got {\"set\":{\"workers\":2}}"_s);
+    row("variants empty", {{u"variants"_s, QJsonArray{}}}, u"variants"_s,
+        u"must not be empty (leave it out for no variants)"_s);
+    row("variant not an object", {{u"variants"_s, arr({4})}}, u"variants[0]"_s, u"must be an object, got 4"_s);
+    row("variant without set", {{u"variants"_s, arr({QJsonObject{{u"label"_s, u"a"_s}}})}}, u"variants[0].set"_s,
+        u"required"_s);
+    row("variant set not an object", {{u"variants"_s, arr({QJsonObject{{u"set"_s, 4}}})}}, u"variants[0].set"_s,
+        u"must be an object of JSON path: value, got 4"_s);
+    row("variant key misspelt", {{u"variants"_s, arr({with(setWorkers, {{u"lable"_s, u"a"_s}})})}},
+        u"variants[0].lable"_s, u"unknown field (did you mean \"label\"?)"_s);
+    row("variant label not a string", {{u"variants"_s, arr({with(setWorkers, {{u"label"_s, 1}})})}},
+        u"variants[0].label"_s, u"must be a string, got 1"_s);
+    row("variant label empty", {{u"variants"_s, arr({setWorkers, with(setWorkers, {{u"label"_s, u""_s}})})}},
+        u"variants[1].label"_s, u"must not be empty (leave it out to get \"variant 2\")"_s);
+    row("variant label blank", {{u"variants"_s, arr({with(setWorkers, {{u"label"_s, u"  "_s}})})}},
+        u"variants[0].label"_s, u"must not be blank"_s);
+    row("variant labels alike",
+        {{u"variants"_s, arr({with(setWorkers, {{u"label"_s, u"a"_s}}), with(setWorkers, {{u"label"_s, u"a"_s}})})}},
+        u"variants[1].label"_s, u"\"a\" is also the label of variants[0]"_s);
+    row("variant label alike an unlabelled one",
+        {{u"variants"_s, arr({setWorkers, with(setWorkers, {{u"label"_s, u"variant 1"_s}})})}},
+        u"variants[1].label"_s, u"\"variant 1\" is also the label of variants[0]"_s);
+    const auto axisOf = [](const QString &parameter, QJsonArray values) {
+        return QJsonObject{{u"parameter"_s, parameter}, {u"values"_s, values}};
+    };
+    row("sweep not an array", {{u"sweep"_s, u"workers"_s}}, u"sweep"_s,
+        u"must be an array of {\"parameter\": ..., \"values\": [...]} objects, got \"workers\""_s);
+    row("sweep empty", {{u"sweep"_s, QJsonArray{}}}, u"sweep"_s, u"must not be empty (leave it out for a single run)"_s);
+    row("sweep axis not an object", {{u"sweep"_s, arr({u"workers"_s})}}, u"sweep[0]"_s,
+        u"must be an object, got \"workers\""_s);
+    row("sweep parameter missing", {{u"sweep"_s, arr({QJsonObject{{u"values"_s, arr({1})}}})}},
+        u"sweep[0].parameter"_s, u"required"_s);
+    row("sweep parameter not a string",
+        {{u"sweep"_s, arr({QJsonObject{{u"parameter"_s, 5}, {u"values"_s, arr({1})}}})}}, u"sweep[0].parameter"_s,
+        u"must be a string, got 5"_s);
+    row("sweep values missing", {{u"sweep"_s, arr({QJsonObject{{u"parameter"_s, u"workers"_s}}})}},
+        u"sweep[0].values"_s, u"required"_s);
+    row("sweep values not an array",
+        {{u"sweep"_s, arr({QJsonObject{{u"parameter"_s, u"workers"_s}, {u"values"_s, 4}}})}}, u"sweep[0].values"_s,
+        u"must be an array, got 4"_s);
+    row("sweep key misspelt", {{u"sweep"_s, arr({with(axisOf(u"workers"_s, arr({1})), {{u"value"_s, 1}})})}},
+        u"sweep[0].value"_s, u"unknown field (did you mean \"values\"?)"_s);
+
+    // Variants and sweep: meaning
+    const auto variantSet = [](const QJsonObject &set) {
+        return QJsonArray{QJsonObject{{u"label"_s, u"v"_s}, {u"set"_s, set}}};
+    };
+    row("variant sets an unknown path", {{u"variants"_s, variantSet({{u"wrkers"_s, 2}})}}, u"variants[0].set.wrkers"_s,
+        u"unknown field (did you mean \"workers\"?)"_s);
+    row("variant sets a nested key without its object", {{u"variants"_s, variantSet({{u"messageSize"_s, 2}})}},
+        u"variants[0].set.messageSize"_s, u"unknown field (did you mean \"primitive.messageSize\"?)"_s);
+    row("variant sets the format", {{u"variants"_s, variantSet({{u"format"_s, u"x"_s}})}}, u"variants[0].set.format"_s,
+        u"cannot be varied"_s);
+    row("variant sets overlapping paths",
+        {{u"variants"_s, variantSet({{u"primitive"_s, QJsonObject{}}, {u"primitive.guard"_s, u"none"_s}})}},
+        u"variants[0].set.\"primitive.guard\""_s, u"overlaps \"primitive\" (set one or the other)"_s);
+    row("variant value invalid", {{u"variants"_s, variantSet({{u"workers"_s, 0}})}}, u"variants[0].set.workers"_s,
+        u"must be 1..1024, got 0"_s);
+    row("variant value invalid under a dotted path", {{u"variants"_s, variantSet({{u"primitive.guard"_s, u"futex"_s}})}},
+        u"variants[0].set.\"primitive.guard\""_s, u"must be one of none, mutex, spinlock, atomic, got \"futex\""_s);
+    row("variant replaces an object with a bad field",
+        {{u"variants"_s, variantSet({{u"primitive"_s, QJsonObject{{u"kind"_s, u"semaphore"_s}, {u"permits"_s, 0}}}})}},
+        u"variants[0].set.primitive"_s, u"primitive.permits: must be 1..1024, got 0"_s);
+    row("sweep parameter unknown", {{u"sweep"_s, arr({axisOf(u"primitive.transprt"_s, arr({u"pipe"_s}))})}},
+        u"sweep[0].parameter"_s, u"unknown field \"primitive.transprt\" (did you mean \"primitive.transport\"?)"_s);
+    row("sweep parameter under the wrong object", {{u"sweep"_s, arr({axisOf(u"workload.guard"_s, arr({u"none"_s}))})}},
+        u"sweep[0].parameter"_s, u"unknown field \"workload.guard\" (did you mean \"primitive.guard\"?)"_s);
+    row("sweep parameter empty", {{u"sweep"_s, arr({axisOf(u""_s, arr({1}))})}}, u"sweep[0].parameter"_s,
+        u"must not be empty"_s);
+    row("sweep of the sweep", {{u"sweep"_s, arr({axisOf(u"sweep"_s, arr({1}))})}}, u"sweep[0].parameter"_s,
+        u"\"sweep\" cannot be varied"_s);
+    row("sweep parameter twice",
+        {{u"sweep"_s, arr({axisOf(u"workers"_s, arr({1})), axisOf(u"workers"_s, arr({2}))})}}, u"sweep[1].parameter"_s,
+        u"\"workers\" is already swept by sweep[0]"_s);
+    row("sweep parameters overlap",
+        {{u"sweep"_s, arr({axisOf(u"primitive"_s, arr({QJsonObject{{u"kind"_s, u"semaphore"_s}}})),
+                           axisOf(u"primitive.guard"_s, arr({u"none"_s}))})}},
+        u"sweep[1].parameter"_s, u"\"primitive.guard\" overlaps \"primitive\" of sweep[0]"_s);
+    row("sweep parameter also set by a variant",
+        {{u"variants"_s, variantSet({{u"workers"_s, 2}})}, {u"sweep"_s, arr({axisOf(u"workers"_s, arr({1, 4}))})}},
+        u"sweep[0].parameter"_s,
+        u"\"workers\" is also set by variants[0] (a value may come from the variant or the sweep, not both)"_s);
+    row("sweep values empty", {{u"sweep"_s, arr({axisOf(u"workers"_s, QJsonArray{})})}}, u"sweep[0].values"_s,
+        u"must not be empty"_s);
+    row("sweep value repeated", {{u"sweep"_s, arr({axisOf(u"workers"_s, arr({1, 2, 1}))})}}, u"sweep[0].values[2]"_s,
+        u"same as values[0]"_s);
+    row("sweep value invalid",
+        {{u"primitive"_s, mp},
+         {u"workers"_s, 2},
+         {u"sweep"_s, arr({axisOf(u"primitive.transport"_s, arr({u"pipe"_s})),
+                           axisOf(u"primitive.messageSize"_s, arr({0, u"4 KiB"_s}))})}},
+        u"sweep[1].values[0]"_s, u"primitive.messageSize: must be 1..1048576 bytes, got 0"_s);
+    row("sweep value of another family",
+        {{u"sweep"_s, arr({axisOf(u"primitive.transport"_s, arr({u"pipe"_s}))})}}, u"sweep[0].values[0]"_s,
+        u"primitive.transport: only for kind message-passing"_s);
+    row("a combination no single value causes",
+        {{u"variants"_s, arr({QJsonObject{{u"label"_s, u"single process"_s},
+                                          {u"set"_s, QJsonObject{{u"execution"_s, u"sequential"_s}}}}})}},
+        u"duration"_s,
+        u"sequential execution runs the 4 workers' bodies one after another, so a duration would give all of it "
+        u"to the first; give \"operations\" instead (in point \"single process\")"_s);
+    row("a value that fails with another axis",
+        {{u"primitive"_s, mp},
+         {u"workers"_s, 2},
+         {u"sweep"_s, arr({axisOf(u"primitive.transport"_s, arr({u"shm-channel"_s, u"pipe"_s})),
+                           axisOf(u"primitive.wake"_s, arr({u"blocking"_s, u"spinning"_s}))})}},
+        u"sweep[1].values[1]"_s,
+        u"primitive.wake: must be blocking for transport pipe: only shm-channel can be polled by spinning (the "
+        u"other transports wait in the kernel)"_s);
+    row("a combination in several points",
+        {{u"variants"_s, arr({QJsonObject{{u"label"_s, u"single process"_s},
+                                          {u"set"_s, QJsonObject{{u"execution"_s, u"sequential"_s}}}}})},
+         {u"sweep"_s, arr({axisOf(u"warmup"_s, arr({0, u"1 ms"_s, u"2 ms"_s}))})}},
+        u"duration"_s,
+        u"sequential execution runs the 4 workers' bodies one after another, so a duration would give all of it "
+        u"to the first; give \"operations\" instead (in point \"single process, warmup=0\" and 2 more)"_s);
+    row("more than 1000 points",
+        {{u"sweep"_s, arr({axisOf(u"warmup"_s, arr({0, 1, 2, 3, 4, 5, 6})),
+                           axisOf(u"workload.cpuWork"_s, arr({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10})),
+                           axisOf(u"workload.thinkTime"_s, arr({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}))})}},
+        u"sweep"_s, u"gives 1001 points (7 \u00d7 11 \u00d7 13); at most 1000 are allowed"_s);
+    QJsonArray manyVariants;
+    for (int i = 0; i < 1001; ++i)
+        manyVariants.append(QJsonObject{{u"set"_s, QJsonObject{{u"workers"_s, 1 + i % 8}}}});
+    row("more than 1000 variants", {{u"variants"_s, manyVariants}}, u"variants"_s,
+        u"gives 1001 points (1001 variants); at most 1000 are allowed"_s);
+    QJsonArray thousand;
+    for (int i = 0; i < 1000; ++i)
+        thousand.append(i);
+    row("an astronomically large sweep",
+        {{u"sweep"_s, arr({axisOf(u"warmup"_s, thousand), axisOf(u"workload.cpuWork"_s, thousand),
+                           axisOf(u"workload.thinkTime"_s, thousand), axisOf(u"workload.ioWait"_s, thousand),
+                           axisOf(u"workload.criticalSection"_s, thousand)})}},
+        u"sweep"_s,
+        u"gives more than 1000000000000 points (1000 \u00d7 1000 \u00d7 1000 \u00d7 1000 \u00d7 1000); at most 1000 "
+        u"are allowed"_s);
+    row("variants times the sweep over 1000",
+        {{u"variants"_s, arr({setWorkers, setWorkers})},
+         {u"sweep"_s, arr({axisOf(u"warmup"_s, [] {
+             QJsonArray a;
+             for (int i = 0; i < 501; ++i)
+                 a.append(i);
+             return a;
+         }())})}},
+        u"sweep"_s, u"gives 1002 points (2 variants \u00d7 501); at most 1000 are allowed"_s);
 }
 
 void TestExperimentFile::jsonValidation()
@@ -417,12 +1041,14 @@ void TestExperimentFile::structValidation_data()
     row(
         "workers too many", [](auto &s) { s.workers = 5000; }, u"workers"_s, u"must be 1..1024, got 5000"_s);
     row(
-        "sequential needs one worker",
+        "sequential with 2 workers needs operations",
         [](auto &s) {
             s.execution = clab::ExecutionModel::Sequential;
             s.workers = 2;
         },
-        u"workers"_s, u"must be 1 for sequential execution (one worker does all the work), got 2"_s);
+        u"duration"_s,
+        u"sequential execution runs the 2 workers' bodies one after another, so a duration would give all of it "
+        u"to the first; give \"operations\" instead"_s);
     row(
         "duration zero and no operations", [](auto &s) { s.durationNs = 0; }, u"duration"_s,
         u"must be 10 ms..1440 min, got 0 ns"_s);
@@ -477,6 +1103,162 @@ void TestExperimentFile::structValidation_data()
     row(
         "execution out of the enum", [](auto &s) { s.execution = static_cast<clab::ExecutionModel>(7); },
         u"execution"_s, u"must be one of threads, processes, sequential, got 7"_s, false);
+    const auto kind = [](clab::PrimitiveKind k, std::function<void(clab::ExperimentSpec &)> more) {
+        return SpecEdit([k, more](clab::ExperimentSpec &s) {
+            s.primitive = k;
+            more(s);
+        });
+    };
+    using K = clab::PrimitiveKind;
+    row("shared-value: atomic char", kind(K::SharedValue, [](auto &s) {
+            s.sharedValue.type = clab::ElementType::Char;
+            s.sharedValue.guard = clab::Guard::Atomic;
+        }),
+        u"primitive.guard"_s,
+        u"must not be atomic for type char: a string cannot be updated atomically; use none or mutex"_s);
+    row("shared-value: spinlock guard",
+        kind(K::SharedValue, [](auto &s) { s.sharedValue.guard = clab::Guard::Spinlock; }), u"primitive.guard"_s,
+        u"must be one of none, mutex, atomic, got \"spinlock\""_s);
+    row("shared-value: numbers for char", kind(K::SharedValue, [](auto &s) {
+            s.sharedValue.type = clab::ElementType::Char;
+            s.sharedValue.initial = {65};
+        }),
+        u"primitive.initial"_s, u"not for type char (use \"initialText\")"_s);
+    row("shared-value: text for int32", kind(K::SharedValue, [](auto &s) { s.sharedValue.initialText = "12"; }),
+        u"primitive.initialText"_s, u"only for type char (use \"initial\" for numbers)"_s);
+    row("shared-value: length zero", kind(K::SharedValue, [](auto &s) { s.sharedValue.length = 0; }),
+        u"primitive.length"_s, u"must be 1..1000000, got 0"_s);
+    row("shared-value: int32 overflow", kind(K::SharedValue, [](auto &s) { s.sharedValue.initial = {1, 3e9}; }),
+        u"primitive.initial[1]"_s, u"must be an integer -2147483648..2147483647 (type int32), got 3000000000"_s);
+    row("shared-value: int64 beyond 2^53", kind(K::SharedValue, [](auto &s) {
+            s.sharedValue.type = clab::ElementType::Int64;
+            s.sharedValue.initial = {9007199254740994.0};
+        }),
+        u"primitive.initial[0]"_s,
+        u"must be -9007199254740992..9007199254740992: initial values are held as doubles, which would change "
+        u"larger integers, got 9007199254740994"_s);
+    row("shared-value: NaN double", kind(K::SharedValue, [](auto &s) {
+            s.sharedValue.type = clab::ElementType::Double;
+            s.sharedValue.initial = {std::nan("")};
+        }),
+        u"primitive.initial[0]"_s, u"must be a finite number (type double), got NaN"_s, false);
+    row("message-passing: empty messages", kind(K::MessagePassing, [](auto &s) { s.messaging.messageSize = 0; }),
+        u"primitive.messageSize"_s, u"must be 1..1048576 bytes, got 0"_s);
+    row("message-passing: queue too deep", kind(K::MessagePassing, [](auto &s) { s.messaging.queueDepth = 70000; }),
+        u"primitive.queueDepth"_s, u"must be 0..65536, got 70000"_s);
+    row("message-passing: spinning on a socket", kind(K::MessagePassing, [](auto &s) {
+            s.messaging.transport = clab::Transport::UnixStream;
+            s.messaging.wake = clab::WakeStrategy::Spinning;
+        }),
+        u"primitive.wake"_s,
+        u"must be blocking for transport unix-stream: only shm-channel can be polled by spinning (the other "
+        u"transports wait in the kernel)"_s);
+    row("message-passing: odd workers", kind(K::MessagePassing, [](auto &s) { s.workers = 5; }), u"workers"_s,
+        u"must be an even number of at least 2 for message-passing (pairs of sender and receiver), got 5"_s);
+    row("message-passing: transport out of the enum",
+        kind(K::MessagePassing, [](auto &s) { s.messaging.transport = static_cast<clab::Transport>(40); }),
+        u"primitive.transport"_s,
+        u"must be one of pipe, fifo, posix-mq, sysv-mq, unix-stream, unix-dgram, shm-channel, got 40"_s, false);
+    row("semaphore: no permits", kind(K::Semaphore, [](auto &s) { s.semaphore.permits = 0; }), u"primitive.permits"_s,
+        u"must be 1..1024, got 0"_s);
+    row("event: hand-off with 3 workers", kind(K::Event, [](auto &s) { s.workers = 3; }), u"workers"_s,
+        u"must be 2 for event pattern hand-off (a setter and a waiter), got 3"_s);
+    row("event: gate with 1 worker", kind(K::Event, [](auto &s) {
+            s.workers = 1;
+            s.event.pattern = clab::EventPattern::Gate;
+        }),
+        u"workers"_s, u"must be at least 2 for event pattern gate (one setter and the others waiting), got 1"_s);
+    row("event: waitTimeout over a day", kind(K::Event, [](auto &s) {
+            s.workers = 2;
+            s.event.waitTimeoutNs = clab::limits::kMaxDurationNs + 60'000'000'000ULL;
+        }),
+        u"primitive.waitTimeout"_s, u"must be at most 1440 min, got 1441 min"_s);
+    row("sync: readShare above 1", kind(K::Sync, [](auto &s) {
+            s.sync.kind = clab::SyncKind::RwLock;
+            s.sync.readShare = 1.5;
+        }),
+        u"primitive.readShare"_s, u"must be 0..1, got 1.5"_s);
+    row("sync: readShare NaN", kind(K::Sync, [](auto &s) {
+            s.sync.kind = clab::SyncKind::RwLock;
+            s.sync.readShare = std::nan("");
+        }),
+        u"primitive.readShare"_s, u"must be 0..1, got NaN"_s, false);
+    row("sync: recursion depth zero", kind(K::Sync, [](auto &s) {
+            s.sync.kind = clab::SyncKind::RecursiveMutex;
+            s.sync.recursionDepth = 0;
+        }),
+        u"primitive.recursionDepth"_s, u"must be 1..64, got 0"_s);
+    row("sync: condvar with 1 worker", kind(K::Sync, [](auto &s) {
+            s.sync.kind = clab::SyncKind::CondVar;
+            s.workers = 1;
+        }),
+        u"workers"_s, u"must be at least 2 for lock condvar (producers and consumers), got 1"_s);
+    row("sync: lock out of the enum", kind(K::Sync, [](auto &s) { s.sync.kind = static_cast<clab::SyncKind>(12); }),
+        u"primitive.lock"_s,
+        u"must be one of mutex, recursive-mutex, rwlock, spinlock, condvar, barrier, got 12"_s, false);
+    row("work: switch interval zero", kind(K::Work, [](auto &s) { s.work.switchIntervalNs = 0; }),
+        u"primitive.switchInterval"_s, u"must be 1 us..1 s, got 0 ns"_s);
+    row("thread-lifecycle: too many daemons", kind(K::Lifecycle, [](auto &s) {
+            s.lifecycle.mode = clab::LifecycleMode::Daemon;
+            s.lifecycle.daemonWorkers = 7;
+        }),
+        u"primitive.daemonWorkers"_s, u"must be 0..3 (the main worker is never a daemon), got 7"_s);
+    row("thread-lifecycle: mode out of the enum",
+        kind(K::Lifecycle, [](auto &s) { s.lifecycle.mode = static_cast<clab::LifecycleMode>(3); }), u"primitive.mode"_s,
+        u"must be one of create-join, daemon, got 3"_s, false);
+    row(
+        "kind out of the enum", [](auto &s) { s.primitive = static_cast<clab::PrimitiveKind>(30); },
+        u"primitive.kind"_s,
+        u"must be one of lock-contention, shared-value, message-passing, semaphore, event, sync, work, "
+        u"thread-lifecycle, got 30"_s,
+        false);
+    row(
+        "memory above 1 GiB", [](auto &s) { s.workload.memoryBytes = (1ULL << 30) + 1; }, u"workload.memory"_s,
+        u"must be 0..1073741824 bytes, got 1073741825"_s);
+    row(
+        "memory stride zero", [](auto &s) { s.workload.memoryStride = 0; }, u"workload.memoryStride"_s,
+        u"must be 1..4096 bytes, got 0"_s);
+    row(
+        "memory buffer below 4 KiB", [](auto &s) { s.workload.memoryBufferBytes = 4095; }, u"workload.memoryBuffer"_s,
+        u"must be 4096..1073741824 bytes, got 4095"_s);
+    row(
+        "variant sets an unknown path", [](auto &s) { s.variants = {variant("a", {{"wrkers", "2"}})}; },
+        u"variants[0].set.wrkers"_s, u"unknown field (did you mean \"workers\"?)"_s);
+    row(
+        "variant label blank", [](auto &s) { s.variants = {variant(" ", {{"workers", "2"}})}; },
+        u"variants[0].label"_s, u"must not be blank"_s);
+    row(
+        "variant labels alike",
+        [](auto &s) { s.variants = {variant("x", {{"workers", "2"}}), variant("x", {{"workers", "3"}})}; },
+        u"variants[1].label"_s, u"\"x\" is also the label of variants[0]"_s);
+    row(
+        "variant sets a path twice",
+        [](auto &s) { s.variants = {variant("x", {{"workers", "2"}, {"workers", "3"}})}; },
+        u"variants[0].set.workers"_s, u"set more than once"_s, false);
+    row(
+        "variant value not JSON", [](auto &s) { s.variants = {variant("x", {{"workers", "[2"}})}; },
+        u"variants[0].set.workers"_s, u"not a JSON value: \"[2\""_s, false);
+    row(
+        "variant value invalid", [](auto &s) { s.variants = {variant("x", {{"workers", "0"}})}; },
+        u"variants[0].set.workers"_s, u"must be 1..1024, got 0"_s);
+    row(
+        "sweep parameter unknown", [](auto &s) { s.sweep = {axis("wokers", {"1"})}; }, u"sweep[0].parameter"_s,
+        u"unknown field \"wokers\" (did you mean \"workers\"?)"_s);
+    row(
+        "sweep without values", [](auto &s) { s.sweep = {axis("workers", {})}; }, u"sweep[0].values"_s,
+        u"must not be empty"_s);
+    row(
+        "sweep value invalid", [](auto &s) { s.sweep = {axis("duration", {"\"1 s\"", "\"1 h\""})}; },
+        u"sweep[0].values[1]"_s, u"duration: unknown unit \"h\" (use ns, us, ms, s, min)"_s);
+    row(
+        "sweep of 32 x 32 points",
+        [](auto &s) {
+            std::vector<std::string> values;
+            for (int i = 1; i <= 32; ++i)
+                values.push_back(std::to_string(i));
+            s.sweep = {axis("workers", values), axis("primitive.timingSampleEvery", values)};
+        },
+        u"sweep"_s, u"gives 1024 points (32 \u00d7 32); at most 1000 are allowed"_s);
 }
 
 void TestExperimentFile::structValidation()
@@ -505,8 +1287,9 @@ void TestExperimentFile::everyErrorIsReported()
     const QStringList expected{
         u"worker: unknown field (did you mean \"workers\"?)"_s,
         u"name: must not be empty"_s,
-        u"workers: must be 1 for sequential execution (one worker does all the work), got 4"_s,
         u"duration: unknown unit \"xs\" (use ns, us, ms, s, min)"_s,
+        u"duration: sequential execution runs the 4 workers' bodies one after another, so a duration would give "
+        u"all of it to the first; give \"operations\" instead"_s,
         u"sampleInterval: must be 100 us..10 s, got 1 us"_s,
         u"placement[2]: CPU 7 listed twice"_s,
         u"primitive.guard: must be one of none, mutex, spinlock, atomic, got \"futex\""_s,
@@ -1076,6 +1859,625 @@ void TestExperimentFile::everyShippedPresetIsValid()
     const auto load = clab::model::loadExperiment(path);
     QVERIFY2(load.ok(), qPrintable(load.errorText()));
     QCOMPARE(load.migratedFromVersion, -1);
+}
+
+void TestExperimentFile::savedPrimitiveKeys_data()
+{
+    QTest::addColumn<SpecEdit>("edit");
+    QTest::addColumn<QStringList>("keys");
+    const auto row = [](const char *name, SpecEdit edit, const QStringList &keys) {
+        QTest::addRow("%s", name) << edit << keys;
+    };
+    using K = clab::PrimitiveKind;
+    const auto kind = [](K k, std::function<void(clab::ExperimentSpec &)> more = {}) {
+        return SpecEdit([k, more](clab::ExperimentSpec &s) {
+            s = kindSpec(k);
+            if (more)
+                more(s);
+        });
+    };
+    row("lock-contention", kind(K::LockContention), {u"kind"_s, u"guard"_s, u"timingSampleEvery"_s});
+    row("shared-value by length", kind(K::SharedValue), {u"kind"_s, u"type"_s, u"guard"_s, u"length"_s});
+    row("shared-value with initial numbers", kind(K::SharedValue, [](auto &s) { s.sharedValue.initial = {1, 2}; }),
+        {u"kind"_s, u"type"_s, u"guard"_s, u"initial"_s});
+    row("shared-value with initial text", kind(K::SharedValue, [](auto &s) {
+            s.sharedValue.type = clab::ElementType::Char;
+            s.sharedValue.initialText = "abc";
+        }),
+        {u"kind"_s, u"type"_s, u"guard"_s, u"initialText"_s});
+    row("message-passing", kind(K::MessagePassing),
+        {u"kind"_s, u"transport"_s, u"pattern"_s, u"messageSize"_s, u"queueDepth"_s, u"wake"_s, u"keepCpusAwake"_s});
+    row("semaphore", kind(K::Semaphore), {u"kind"_s, u"permits"_s});
+    row("event", kind(K::Event), {u"kind"_s, u"pattern"_s, u"waitTimeout"_s, u"setInterval"_s});
+    row("sync mutex", kind(K::Sync), {u"kind"_s, u"lock"_s});
+    row("sync rwlock", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::RwLock; }),
+        {u"kind"_s, u"lock"_s, u"readShare"_s});
+    row("sync recursive mutex", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::RecursiveMutex; }),
+        {u"kind"_s, u"lock"_s, u"recursionDepth"_s});
+    row("sync condvar", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::CondVar; }),
+        {u"kind"_s, u"lock"_s, u"queueCapacity"_s});
+    row("work", kind(K::Work), {u"kind"_s, u"gil"_s, u"switchInterval"_s});
+    row("thread-lifecycle create-join", kind(K::Lifecycle), {u"kind"_s, u"mode"_s, u"joinTimeout"_s});
+    row("thread-lifecycle daemon", kind(K::Lifecycle, [](auto &s) { s.lifecycle.mode = clab::LifecycleMode::Daemon; }),
+        {u"kind"_s, u"mode"_s, u"daemonWorkers"_s, u"joinTimeout"_s, u"mainWork"_s});
+}
+
+void TestExperimentFile::savedPrimitiveKeys()
+{
+    QFETCH(SpecEdit, edit);
+    QFETCH(QStringList, keys);
+    clab::ExperimentSpec spec = baseSpec();
+    // Other families' parameters away from their defaults: none of them may be written.
+    spec.lock.timingSampleEvery = 7;
+    spec.messaging.messageSize = 99;
+    spec.semaphore.permits = 9;
+    spec.sync.readShare = 0.5;
+    edit(spec);
+    if (spec.primitive != clab::PrimitiveKind::LockContention)
+        spec.lock = {};
+    if (spec.primitive != clab::PrimitiveKind::MessagePassing)
+        spec.messaging.messageSize = 99;
+    QVERIFY2(clab::model::validateExperiment(spec).isEmpty(), qPrintable(errorsText(clab::model::validateExperiment(spec))));
+    QStringList saved = primitiveOf(spec).keys();
+    QStringList sortedKeys = keys;
+    sortedKeys.sort();
+    QCOMPARE(saved, sortedKeys);
+    // ... and in the documented order.
+    const QByteArray bytes = clab::model::serializeExperiment(spec);
+    const QByteArray primitive = bytes.mid(bytes.indexOf("\"primitive\""));
+    QCOMPARE(keysInTextOrder(primitive.left(primitive.indexOf('}')), keys), keys);
+}
+
+void TestExperimentFile::memoryWorkloadWrittenOnlyWhenUsed()
+{
+    // Files that do not use memory-bound work keep the form they had before it existed.
+    clab::ExperimentSpec spec = baseSpec();
+    QJsonObject workload = clab::model::experimentToJson(spec).value(u"workload").toObject();
+    QCOMPARE(workload.keys(), (QStringList{u"cpuWork"_s, u"criticalSection"_s, u"ioWait"_s, u"thinkTime"_s}));
+    spec.workload.memoryStride = 128;
+    workload = clab::model::experimentToJson(spec).value(u"workload").toObject();
+    QCOMPARE(workload.value(u"memory").toString(), u"0 B"_s);
+    QCOMPARE(workload.value(u"memoryStride").toString(), u"128 B"_s);
+    QCOMPARE(workload.value(u"memoryBuffer").toString(), u"8 MiB"_s);
+    const QByteArray bytes = clab::model::serializeExperiment(spec);
+    QCOMPARE(keysInTextOrder(bytes, {u"ioWait"_s, u"memoryBuffer"_s, u"memoryStride"_s, u"memory"_s}),
+             (QStringList{u"ioWait"_s, u"memory"_s, u"memoryStride"_s, u"memoryBuffer"_s}));
+}
+
+void TestExperimentFile::elementErrorsAreCapped()
+{
+    QJsonObject json = clab::model::experimentToJson(baseSpec());
+    QJsonArray initial;
+    for (int i = 0; i < 13; ++i)
+        initial.append(0.5);
+    json.insert(u"primitive",
+                QJsonObject{{u"kind"_s, u"shared-value"_s}, {u"type"_s, u"int32"_s}, {u"initial"_s, initial}});
+    const auto load = clab::model::parseExperiment(toBytes(json));
+    QStringList expected;
+    for (int i = 0; i < 10; ++i)
+        expected.append(u"primitive.initial["_s + QString::number(i) +
+                        u"]: must be an integer -2147483648..2147483647 (type int32), got 0.5"_s);
+    expected.append(u"primitive.initial: 3 more elements are invalid"_s);
+    QCOMPARE(errorLines(load.errors), expected);
+
+    clab::ExperimentSpec spec = baseSpec();
+    spec.primitive = clab::PrimitiveKind::SharedValue;
+    spec.sharedValue.initial.assign(13, 0.5);
+    QCOMPARE(errorLines(clab::model::validateExperiment(spec)), expected);
+}
+
+void TestExperimentFile::parseByteSize_data()
+{
+    QTest::addColumn<QJsonValue>("input");
+    QTest::addColumn<quint64>("bytes");
+    QTest::addRow("integer") << QJsonValue(64) << quint64(64);
+    QTest::addRow("zero") << QJsonValue(0) << quint64(0);
+    QTest::addRow("64 B") << QJsonValue(u"64 B"_s) << quint64(64);
+    QTest::addRow("no space") << QJsonValue(u"4KiB"_s) << quint64(4096);
+    QTest::addRow("4 KiB") << QJsonValue(u"4 KiB"_s) << quint64(4096);
+    QTest::addRow("1.5 KiB") << QJsonValue(u"1.5 KiB"_s) << quint64(1536);
+    QTest::addRow("64 MiB") << QJsonValue(u"64 MiB"_s) << quint64(64ULL << 20);
+    QTest::addRow("1 GiB") << QJsonValue(u"1 GiB"_s) << quint64(1ULL << 30);
+    QTest::addRow("kB is 1000") << QJsonValue(u"4 kB"_s) << quint64(4000);
+    QTest::addRow("MB is 10^6") << QJsonValue(u"1.5 MB"_s) << quint64(1'500'000);
+    QTest::addRow("GB is 10^9") << QJsonValue(u"2 GB"_s) << quint64(2'000'000'000);
+    QTest::addRow("exponent") << QJsonValue(u"1e3 B"_s) << quint64(1000);
+    QTest::addRow("trailing zeros of a fraction") << QJsonValue(u"2.000 B"_s) << quint64(2);
+    QTest::addRow("largest") << QJsonValue(u"18446744073709551615 B"_s) << quint64(18446744073709551615ULL);
+    QTest::addRow("2^53 + 1 as an integer") << QJsonValue(qint64(9007199254740993)) << quint64(9007199254740993ULL);
+}
+
+void TestExperimentFile::parseByteSize()
+{
+    QFETCH(QJsonValue, input);
+    QFETCH(quint64, bytes);
+    QString error;
+    const auto parsed = clab::model::parseByteSize(input, &error);
+    QVERIFY2(parsed.has_value(), qPrintable(error));
+    QCOMPARE(quint64(*parsed), bytes);
+}
+
+void TestExperimentFile::parseByteSizeErrors_data()
+{
+    QTest::addColumn<QJsonValue>("input");
+    QTest::addColumn<QString>("message");
+    const QString hint = u" (use B, KiB, MiB, GiB, kB, MB, GB)"_s;
+    QTest::addRow("unit in lower case") << QJsonValue(u"4 kib"_s) << u"unknown unit \"kib\""_s + hint;
+    QTest::addRow("bits are not bytes") << QJsonValue(u"4 Kb"_s) << u"unknown unit \"Kb\""_s + hint;
+    QTest::addRow("no unit") << QJsonValue(u"64"_s) << u"missing unit in \"64\""_s + hint;
+    QTest::addRow("half a byte") << QJsonValue(u"0.5 B"_s) << u"must be a whole number of bytes, got \"0.5 B\""_s;
+    QTest::addRow("a fraction of a KiB") << QJsonValue(u"1.0001 KiB"_s)
+                                         << u"must be a whole number of bytes, got \"1.0001 KiB\""_s;
+    QTest::addRow("fractional number") << QJsonValue(2.5) << u"must be a whole number of bytes, got 2.5"_s;
+    QTest::addRow("negative text") << QJsonValue(u"-1 B"_s) << u"must not be negative, got \"-1 B\""_s;
+    QTest::addRow("negative number") << QJsonValue(-4) << u"must not be negative, got -4"_s;
+    QTest::addRow("NaN") << QJsonValue(u"nan B"_s) << u"not a number: \"nan B\""_s;
+    QTest::addRow("only a unit") << QJsonValue(u"KiB"_s)
+                                 << u"must be a size like \"4 KiB\" or a number of bytes, got \"KiB\""_s;
+    QTest::addRow("boolean") << QJsonValue(false) << u"must be a size like \"4 KiB\" or a number of bytes, got false"_s;
+    QTest::addRow("null") << QJsonValue(QJsonValue::Null)
+                          << u"must be a size like \"4 KiB\" or a number of bytes, got null"_s;
+    QTest::addRow("too large text") << QJsonValue(u"16777216 TiB"_s) << u"unknown unit \"TiB\""_s + hint;
+    QTest::addRow("too large in GiB") << QJsonValue(u"17179869184 GiB"_s) << u"too large, got \"17179869184 GiB\""_s;
+    QTest::addRow("too large number") << QJsonValue(1e20) << u"too large, got 1e+20"_s;
+    QTest::addRow("huge exponent") << QJsonValue(u"1e999999 B"_s) << u"too large, got \"1e999999 B\""_s;
+}
+
+void TestExperimentFile::parseByteSizeErrors()
+{
+    QFETCH(QJsonValue, input);
+    QFETCH(QString, message);
+    QString error;
+    QVERIFY(!clab::model::parseByteSize(input, &error).has_value());
+    QCOMPARE(error, message);
+}
+
+void TestExperimentFile::formatByteSize_data()
+{
+    QTest::addColumn<quint64>("bytes");
+    QTest::addColumn<QString>("text");
+    QTest::addRow("zero") << quint64(0) << u"0 B"_s;
+    QTest::addRow("64") << quint64(64) << u"64 B"_s;
+    QTest::addRow("1000 stays bytes") << quint64(1000) << u"1000 B"_s;
+    QTest::addRow("1023") << quint64(1023) << u"1023 B"_s;
+    QTest::addRow("1 KiB") << quint64(1024) << u"1 KiB"_s;
+    QTest::addRow("1.5 KiB") << quint64(1536) << u"1.5 KiB"_s;
+    QTest::addRow("1.125 KiB") << quint64(1152) << u"1.125 KiB"_s;
+    QTest::addRow("1025 has no short form") << quint64(1025) << u"1025 B"_s;
+    QTest::addRow("4 KiB") << quint64(4096) << u"4 KiB"_s;
+    QTest::addRow("8 MiB") << quint64(8ULL << 20) << u"8 MiB"_s;
+    QTest::addRow("1.5 MiB") << quint64(3ULL << 19) << u"1.5 MiB"_s;
+    QTest::addRow("1 GiB") << quint64(1ULL << 30) << u"1 GiB"_s;
+    QTest::addRow("UINT64_MAX") << quint64(18446744073709551615ULL) << u"18446744073709551615 B"_s;
+}
+
+void TestExperimentFile::formatByteSize()
+{
+    QFETCH(quint64, bytes);
+    QFETCH(QString, text);
+    QCOMPARE(clab::model::formatByteSize(bytes), text);
+    QString error;
+    const auto back = clab::model::parseByteSize(QJsonValue(text), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(quint64(*back), bytes);
+}
+
+void TestExperimentFile::sweepExpansion_data()
+{
+    QTest::addColumn<SpecEdit>("edit");
+    QTest::addColumn<QStringList>("labels");
+    QTest::addRow("no sweep: one point without a label") << SpecEdit([](clab::ExperimentSpec &) {}) << QStringList{{}};
+    QTest::addRow("variants only") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.variants = {variant("mutex", {{"primitive.guard", "\"mutex\""}}),
+                      variant("none", {{"primitive.guard", "\"none\""}})};
+    }) << QStringList{u"mutex"_s, u"none"_s};
+    QTest::addRow("one axis") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.sweep = {axis("workers", {"1", "2", "4"})};
+    }) << QStringList{u"workers=1"_s, u"workers=2"_s, u"workers=4"_s};
+    QTest::addRow("two axes: the first varies slowest") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.sweep = {axis("workers", {"1", "2"}), axis("primitive.guard", {"\"none\"", "\"atomic\"", "\"mutex\""})};
+    }) << QStringList{u"workers=1, primitive.guard=none"_s,  u"workers=1, primitive.guard=atomic"_s,
+                      u"workers=1, primitive.guard=mutex"_s, u"workers=2, primitive.guard=none"_s,
+                      u"workers=2, primitive.guard=atomic"_s, u"workers=2, primitive.guard=mutex"_s};
+    QTest::addRow("unlabelled variants") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.variants = {variant("", {{"workers", "1"}}), variant("two", {{"workers", "2"}}), variant("", {})};
+        s.sweep = {axis("warmup", {"0", "\"10 ms\""})};
+    }) << QStringList{u"variant 1, warmup=0"_s,  u"variant 1, warmup=10 ms"_s, u"two, warmup=0"_s,
+                      u"two, warmup=10 ms"_s,    u"variant 3, warmup=0"_s,    u"variant 3, warmup=10 ms"_s};
+    QTest::addRow("values of every JSON type in labels") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.sweep = {axis("placement", {"\"spread\"", "[0,1]"}), axis("workload.cpuWork", {"0.25"})};
+    }) << QStringList{u"placement=spread, workload.cpuWork=0.25"_s, u"placement=[0,1], workload.cpuWork=0.25"_s};
+    QTest::addRow("the brief's example") << SpecEdit([](clab::ExperimentSpec &s) { s = transportSweepSpec(); })
+                                         << [] {
+                                                QStringList labels;
+                                                for (const char *v : {"single process", "4 threads"})
+                                                    for (const char *t : {"pipe", "posix-mq", "shm-channel"})
+                                                        for (const char *m : {"64", "4 KiB", "64 KiB"})
+                                                            labels.append(QString::fromUtf8(v) +
+                                                                          u", primitive.transport="_s +
+                                                                          QString::fromUtf8(t) +
+                                                                          u", primitive.messageSize="_s +
+                                                                          QString::fromUtf8(m));
+                                                return labels;
+                                            }();
+    QTest::addRow("exactly 1000 points") << SpecEdit([](clab::ExperimentSpec &s) {
+        std::vector<std::string> ten;
+        for (int i = 1; i <= 10; ++i)
+            ten.push_back(std::to_string(i));
+        s.sweep = {axis("workers", ten), axis("primitive.timingSampleEvery", ten),
+                   axis("workload.criticalSection", {"\"1 ns\"", "\"2 ns\"", "\"3 ns\"", "\"4 ns\"", "\"5 ns\"",
+                                                     "\"6 ns\"", "\"7 ns\"", "\"8 ns\"", "\"9 ns\"", "\"10 ns\""})};
+    }) << QStringList();
+}
+
+void TestExperimentFile::sweepExpansion()
+{
+    QFETCH(SpecEdit, edit);
+    QFETCH(QStringList, labels);
+    clab::ExperimentSpec spec = baseSpec();
+    edit(spec);
+    QList<FieldError> errors{{u"x"_s, u"stale"_s}};
+    const QList<clab::model::SweepPoint> points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QVERIFY(clab::model::validateExperiment(spec).isEmpty());
+    QStringList got;
+    for (const auto &p : points)
+        got.append(p.label);
+    if (labels.isEmpty()) { // the 1000-point row: count and a few labels
+        QCOMPARE(points.size(), 1000);
+        QCOMPARE(got.first(), u"workers=1, primitive.timingSampleEvery=1, workload.criticalSection=1 ns"_s);
+        QCOMPARE(got.last(), u"workers=10, primitive.timingSampleEvery=10, workload.criticalSection=10 ns"_s);
+        QCOMPARE(points.at(123).spec.workers, 2u);
+        QCOMPARE(points.at(123).spec.lock.timingSampleEvery, 3u);
+        QCOMPARE(points.at(123).spec.workload.criticalSectionNs, 4u);
+    } else {
+        QCOMPARE(got, labels);
+    }
+    // Each point holds its variant's "set" entries, then one value per axis.
+    const qsizetype perVariant = points.size() / std::max<qsizetype>(1, qsizetype(spec.variants.size()));
+    for (qsizetype i = 0; i < points.size(); ++i) {
+        const clab::model::SweepPoint &p = points.at(i);
+        QVERIFY(p.spec.variants.empty() && p.spec.sweep.empty());
+        QVERIFY2(clab::model::validateExperiment(p.spec).isEmpty(), qPrintable(p.label));
+        const qsizetype fromVariant =
+            spec.variants.empty() ? 0 : qsizetype(spec.variants.at(static_cast<std::size_t>(i / perVariant)).set.size());
+        QCOMPARE(p.values.size(), fromVariant + qsizetype(spec.sweep.size()));
+    }
+    if (spec.variants.empty() && spec.sweep.empty()) {
+        QCOMPARE(points.size(), 1);
+        QVERIFY(points.first().values.isEmpty());
+        compareSpecs(points.first().spec, spec);
+    }
+}
+
+void TestExperimentFile::sweepPointsApplyTheirValues()
+{
+    const clab::ExperimentSpec spec = transportSweepSpec();
+    QList<FieldError> errors;
+    const auto points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QCOMPARE(points.size(), 18);
+    // Point 7: "4 threads"? No: variants vary slowest, so 0..8 are "single process".
+    const clab::model::SweepPoint &p7 = points.at(7);
+    QCOMPARE(p7.label, u"single process, primitive.transport=shm-channel, primitive.messageSize=4 KiB"_s);
+    QCOMPARE(p7.values, (QList<QPair<QString, QJsonValue>>{{u"execution"_s, QJsonValue(u"sequential"_s)},
+                                                            {u"primitive.transport"_s, QJsonValue(u"shm-channel"_s)},
+                                                            {u"primitive.messageSize"_s, QJsonValue(u"4 KiB"_s)}}));
+    QCOMPARE(static_cast<int>(p7.spec.execution), static_cast<int>(clab::ExecutionModel::Sequential));
+    QCOMPARE(p7.spec.workers, 2u);
+    QCOMPARE(static_cast<int>(p7.spec.messaging.transport), static_cast<int>(clab::Transport::ShmChannel));
+    QCOMPARE(p7.spec.messaging.messageSize, 4096u);
+    QCOMPARE(p7.spec.operationsPerWorker, 10'000u);
+    const clab::model::SweepPoint &p12 = points.at(12);
+    QCOMPARE(p12.label, u"4 threads, primitive.transport=posix-mq, primitive.messageSize=64"_s);
+    QCOMPARE(p12.values.first(), (QPair<QString, QJsonValue>{u"execution"_s, QJsonValue(u"threads"_s)}));
+    QCOMPARE(p12.values.at(1), (QPair<QString, QJsonValue>{u"workers"_s, QJsonValue(4)}));
+    QCOMPARE(static_cast<int>(p12.spec.execution), static_cast<int>(clab::ExecutionModel::Threads));
+    QCOMPARE(p12.spec.workers, 4u);
+    QCOMPARE(static_cast<int>(p12.spec.messaging.transport), static_cast<int>(clab::Transport::PosixMq));
+    QCOMPARE(p12.spec.messaging.messageSize, 64u);
+    // Everything not swept is the base experiment's.
+    for (const auto &p : points) {
+        QCOMPARE(p.spec.name, spec.name);
+        QCOMPARE(p.spec.workload.criticalSectionNs, spec.workload.criticalSectionNs);
+        QCOMPARE(static_cast<int>(p.spec.primitive), static_cast<int>(clab::PrimitiveKind::MessagePassing));
+    }
+}
+
+void TestExperimentFile::sweepSettingOneAlternativeRemovesTheOther()
+{
+    // "operations" replaces the base's "duration" (and back); "initial" replaces "length".
+    clab::ExperimentSpec spec = baseSpec();
+    spec.variants = {variant("single process", {{"execution", "\"sequential\""}, {"operations", "1000"}}),
+                     variant("timed", {})};
+    QList<FieldError> errors;
+    auto points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QCOMPARE(points.at(0).spec.operationsPerWorker, 1000u);
+    QCOMPARE(points.at(0).spec.durationNs, 0u);
+    QCOMPARE(points.at(1).spec.durationNs, 1'000'000'000u);
+
+    spec = baseSpec();
+    spec.durationNs = 0;
+    spec.operationsPerWorker = 50;
+    spec.sweep = {axis("duration", {"\"20 ms\""})};
+    points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QCOMPARE(points.at(0).spec.durationNs, 20'000'000u);
+    QCOMPARE(points.at(0).spec.operationsPerWorker, 0u);
+
+    spec = kindSpec(clab::PrimitiveKind::SharedValue);
+    spec.sharedValue.length = 8;
+    spec.sweep = {axis("primitive.initial", {"[1,2,3]", "[4]"})};
+    points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QCOMPARE(points.at(0).spec.sharedValue.initial, (std::vector<double>{1, 2, 3}));
+    QCOMPARE(points.at(0).spec.sharedValue.length, 3u);
+    QCOMPARE(points.at(1).spec.sharedValue.length, 1u);
+
+    // Both alternatives in one point: the file's rule applies.
+    spec = baseSpec();
+    spec.variants = {variant("both", {{"duration", "1"}, {"operations", "10"}})};
+    points = clab::model::expandSweep(spec, &errors);
+    QVERIFY(points.isEmpty());
+    QCOMPARE(errorsText(errors), u"variants[0].set.operations: give either \"duration\" or \"operations\", not both"_s);
+}
+
+void TestExperimentFile::sweepPointsStartFromExplicitParametersOnly()
+{
+    // A default the file never spelled out does not get in the way of another lock...
+    clab::ExperimentSpec spec = kindSpec(clab::PrimitiveKind::Sync);
+    spec.sync.kind = clab::SyncKind::RwLock;
+    spec.sweep = {axis("primitive.lock", {"\"rwlock\"", "\"mutex\"", "\"recursive-mutex\""})};
+    QList<FieldError> errors;
+    auto points = clab::model::expandSweep(spec, &errors);
+    QVERIFY2(errors.isEmpty(), qPrintable(errorsText(errors)));
+    QCOMPARE(points.size(), 3);
+    QCOMPARE(points.at(2).spec.sync.recursionDepth, clab::SyncParams{}.recursionDepth);
+    // ... but a value the experiment sets is kept, and refused where it does not apply.
+    spec.sync.readShare = 0.5;
+    points = clab::model::expandSweep(spec, &errors);
+    QVERIFY(points.isEmpty());
+    QCOMPARE(errorLines(errors), (QStringList{u"primitive.readShare: only for lock rwlock (in point "
+                                              u"\"primitive.lock=mutex\" and 1 more)"_s}));
+    // The file loader says the same.
+    const auto load = clab::model::parseExperiment(clab::model::serializeExperiment(spec));
+    QCOMPARE(errorLines(load.errors), errorLines(errors));
+}
+
+void TestExperimentFile::expandSweepOfInvalidExperiment()
+{
+    clab::ExperimentSpec spec = transportSweepSpec();
+    spec.workers = 3;
+    QList<FieldError> errors;
+    QVERIFY(clab::model::expandSweep(spec, &errors).isEmpty());
+    // The base is reported; its points are not (each would repeat the same problem).
+    QCOMPARE(errorLines(errors),
+             (QStringList{u"workers: must be an even number of at least 2 for message-passing (pairs of sender and "
+                          u"receiver), got 3"_s}));
+    QVERIFY(clab::model::expandSweep(spec, nullptr).isEmpty());
+}
+
+void TestExperimentFile::everySweepErrorIsReported()
+{
+    // A file with problems in the base's sweep shape, a variant and a sweep value: all reported.
+    QJsonObject json = clab::model::experimentToJson(transportSweepSpec());
+    json.insert(u"variants", QJsonArray{QJsonObject{{u"label"_s, u"one"_s}, {u"set"_s, QJsonObject{{u"workers"_s, 3}}}},
+                                        QJsonObject{{u"label"_s, u"two"_s}, {u"set"_s, QJsonObject{{u"wrkers"_s, 4}}}}});
+    json.insert(u"sweep", QJsonArray{QJsonObject{{u"parameter"_s, u"primitive.messageSize"_s},
+                                                 {u"values"_s, QJsonArray{64, u"2 MiB"_s, u"1 KiB"_s}}}});
+    auto load = clab::model::parseExperiment(toBytes(json));
+    QCOMPARE(errorLines(load.errors), (QStringList{u"variants[1].set.wrkers: unknown field (did you mean \"workers\"?)"_s}));
+    // With the path fixed, every point is validated and every distinct problem reported.
+    QJsonArray variants = json.value(u"variants").toArray();
+    variants.replace(1, QJsonObject{{u"label"_s, u"two"_s}, {u"set"_s, QJsonObject{{u"workers"_s, 4}}}});
+    json.insert(u"variants", variants);
+    load = clab::model::parseExperiment(toBytes(json), u"sweep.cclab"_s);
+    QVERIFY(!load.spec.has_value());
+    QCOMPARE(errorLines(load.errors),
+             (QStringList{u"variants[0].set.workers: must be an even number of at least 2 for message-passing (pairs "
+                          u"of sender and receiver), got 3"_s,
+                          u"sweep[0].values[1]: primitive.messageSize: must be 1..1048576 bytes, got 2097152"_s}));
+    QVERIFY(load.errorText().startsWith(u"sweep.cclab: variants[0].set.workers: "_s));
+}
+
+void TestExperimentFile::overrides_data()
+{
+    QTest::addColumn<SpecEdit>("base");
+    QTest::addColumn<QStringList>("overrides"); // PATH=VALUE, split at the first '='
+    QTest::addColumn<SpecEdit>("expected");     // the base edited as the overrides should
+    const SpecEdit none([](clab::ExperimentSpec &) {});
+    QTest::addRow("JSON number") << none << QStringList{u"workers=8"_s}
+                                 << SpecEdit([](clab::ExperimentSpec &s) { s.workers = 8; });
+    QTest::addRow("seconds as a number") << none << QStringList{u"duration=0.2"_s}
+                                         << SpecEdit([](clab::ExperimentSpec &s) { s.durationNs = 200'000'000; });
+    QTest::addRow("a quoted JSON string") << none << QStringList{u"duration=\"200 ms\""_s}
+                                          << SpecEdit([](clab::ExperimentSpec &s) { s.durationNs = 200'000'000; });
+    QTest::addRow("a bare string") << none << QStringList{u"duration=200 ms"_s}
+                                   << SpecEdit([](clab::ExperimentSpec &s) { s.durationNs = 200'000'000; });
+    QTest::addRow("a bare word") << none << QStringList{u"primitive.guard=spinlock"_s}
+                                 << SpecEdit([](clab::ExperimentSpec &s) { s.lock.guard = clab::Guard::Spinlock; });
+    QTest::addRow("a boolean") << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Work); })
+                               << QStringList{u"primitive.gil=true"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+                                      s = kindSpec(clab::PrimitiveKind::Work);
+                                      s.work.gil = true;
+                                  });
+    QTest::addRow("an array") << none << QStringList{u"placement=[2, 3]"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+        s.placement = clab::PlacementPolicy::CpuList;
+        s.cpuList = {2, 3};
+    });
+    QTest::addRow("a whole object") << none << QStringList{u"primitive={\"kind\": \"semaphore\", \"permits\": 3}"_s}
+                                    << SpecEdit([](clab::ExperimentSpec &s) {
+                                           s.primitive = clab::PrimitiveKind::Semaphore;
+                                           s.semaphore.permits = 3;
+                                       });
+    QTest::addRow("operations replace the duration")
+        << none << QStringList{u"operations=500"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+               s.durationNs = 0;
+               s.operationsPerWorker = 500;
+           });
+    QTest::addRow("a size and a new workload key") << none << QStringList{u"workload.memory=1 MiB"_s}
+                                                   << SpecEdit([](clab::ExperimentSpec &s) { s.workload.memoryBytes = 1 << 20; });
+    QTest::addRow("several, and '=' in a value") << none
+                                                 << QStringList{u"execution=sequential"_s, u"operations=10"_s,
+                                                                u"description=a=b"_s}
+                                                 << SpecEdit([](clab::ExperimentSpec &s) {
+                                                        s.execution = clab::ExecutionModel::Sequential;
+                                                        s.durationNs = 0;
+                                                        s.operationsPerWorker = 10;
+                                                        s.description = "a=b";
+                                                    });
+    QTest::addRow("the sweep is kept") << SpecEdit([](clab::ExperimentSpec &s) { s = transportSweepSpec(); })
+                                       << QStringList{u"primitive.queueDepth=8"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+                                              s = transportSweepSpec();
+                                              s.messaging.queueDepth = 8;
+                                          });
+    QTest::addRow("nothing to override") << none << QStringList() << none;
+}
+
+void TestExperimentFile::overrides()
+{
+    QFETCH(SpecEdit, base);
+    QFETCH(QStringList, overrides);
+    QFETCH(SpecEdit, expected);
+    clab::ExperimentSpec spec = baseSpec();
+    base(spec);
+    clab::ExperimentSpec want = baseSpec();
+    expected(want);
+    QList<QPair<QString, QString>> pairs;
+    for (const QString &o : std::as_const(overrides))
+        pairs.append({o.section(u'=', 0, 0), o.section(u'=', 1)});
+    QList<FieldError> errors{{u"x"_s, u"stale"_s}};
+    const auto result = clab::model::applyOverrides(spec, pairs, &errors);
+    QVERIFY2(result.has_value(), qPrintable(errorsText(errors)));
+    QVERIFY(errors.isEmpty());
+    compareSpecs(*result, want);
+}
+
+void TestExperimentFile::overrideErrors_data()
+{
+    QTest::addColumn<SpecEdit>("base");
+    QTest::addColumn<QStringList>("overrides");
+    QTest::addColumn<QString>("errors");
+    const SpecEdit none([](clab::ExperimentSpec &) {});
+    QTest::addRow("unknown path") << none << QStringList{u"wrkers=2"_s}
+                                  << u"--set wrkers: unknown field (did you mean \"workers\"?)"_s;
+    QTest::addRow("nested key without its object")
+        << none << QStringList{u"guard=none"_s} << u"--set guard: unknown field (did you mean \"primitive.guard\"?)"_s;
+    QTest::addRow("not variable") << none << QStringList{u"schemaVersion=2"_s}
+                                  << u"--set schemaVersion: cannot be varied"_s;
+    QTest::addRow("empty path") << none << QStringList{u"=2"_s} << u"--set : must not be empty"_s;
+    QTest::addRow("invalid value") << none << QStringList{u"workers=0"_s} << u"--set workers: must be 1..1024, got 0"_s;
+    QTest::addRow("a bare word where a number belongs")
+        << none << QStringList{u"workers=four"_s} << u"--set workers: must be an integer, got \"four\""_s;
+    QTest::addRow("invalid value inside an object")
+        << none << QStringList{u"primitive={\"kind\": \"semaphore\", \"permits\": 0}"_s}
+        << u"--set primitive: primitive.permits: must be 1..1024, got 0"_s;
+    QTest::addRow("a key of another family") << none << QStringList{u"primitive.transport=pipe"_s}
+                                             << u"--set primitive.transport: only for kind message-passing"_s;
+    QTest::addRow("given twice") << none << QStringList{u"workers=2"_s, u"workers=3"_s}
+                                 << u"--set workers: given more than once"_s;
+    QTest::addRow("overlapping") << none << QStringList{u"primitive={\"kind\": \"semaphore\"}"_s, u"primitive.guard=none"_s}
+                                 << u"--set primitive.guard: overlaps --set primitive (give one or the other)"_s;
+    QTest::addRow("a path the sweep sets")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = transportSweepSpec(); }) << QStringList{u"primitive.transport=fifo"_s}
+        << u"--set primitive.transport: the sweep sets this for every point (sweep[0]), so the override would have "
+           u"no effect"_s;
+    QTest::addRow("a path every variant sets")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = transportSweepSpec(); }) << QStringList{u"execution=processes"_s}
+        << u"--set execution: every variant sets this, so the override would have no effect"_s;
+    QTest::addRow("a combination")
+        << none << QStringList{u"execution=sequential"_s}
+        << u"duration: sequential execution runs the 4 workers' bodies one after another, so a duration would give "
+           u"all of it to the first; give \"operations\" instead (with --set execution=sequential)"_s;
+    QTest::addRow("breaks a sweep point")
+        << SpecEdit([](clab::ExperimentSpec &s) {
+               s = transportSweepSpec();
+               s.messaging.transport = clab::Transport::ShmChannel;
+               s.variants.clear();
+               s.sweep = {axis("primitive.transport", {"\"shm-channel\"", "\"pipe\""})};
+           })
+        << QStringList{u"primitive.wake=spinning"_s}
+        << u"primitive.wake: must be blocking for transport pipe: only shm-channel can be polled by spinning (the "
+           u"other transports wait in the kernel) (in point \"primitive.transport=pipe\") (with --set "
+           u"primitive.wake=spinning)"_s;
+    QTest::addRow("every override error at once")
+        << none << QStringList{u"wrkers=2"_s, u"warmup=2 h"_s, u"sampleInterval=1"_s}
+        << u"--set wrkers: unknown field (did you mean \"workers\"?)"_s;
+    QTest::addRow("every value error at once")
+        << none << QStringList{u"warmup=2 h"_s, u"sampleInterval=11"_s}
+        << u"--set warmup: unknown unit \"h\" (use ns, us, ms, s, min)\n--set sampleInterval: must be 100 us..10 s, got 11 s"_s;
+    QTest::addRow("an invalid experiment is reported as it is")
+        << SpecEdit([](clab::ExperimentSpec &s) { s.workers = 0; }) << QStringList{u"workers=2"_s}
+        << u"workers: must be 1..1024, got 0"_s;
+}
+
+void TestExperimentFile::overrideErrors()
+{
+    QFETCH(SpecEdit, base);
+    QFETCH(QStringList, overrides);
+    QFETCH(QString, errors);
+    clab::ExperimentSpec spec = baseSpec();
+    base(spec);
+    QList<QPair<QString, QString>> pairs;
+    for (const QString &o : std::as_const(overrides))
+        pairs.append({o.section(u'=', 0, 0), o.section(u'=', 1)});
+    QList<FieldError> found;
+    QVERIFY(!clab::model::applyOverrides(spec, pairs, &found).has_value());
+    QCOMPARE(errorsText(found), errors);
+}
+
+void TestExperimentFile::mutatedSweepFilesLoadOnlyValidSpecs()
+{
+    // Byte-level damage to a sweep of every family: never a crash, and what loads is valid.
+    const std::array<clab::ExperimentSpec, 3> specs{transportSweepSpec(), [] {
+        clab::ExperimentSpec s = kindSpec(clab::PrimitiveKind::SharedValue);
+        s.sharedValue.type = clab::ElementType::Int64;
+        s.sharedValue.initial = {1, -2, 3};
+        s.workload.memoryBytes = 4096;
+        s.variants = {variant("v", {{"primitive.guard", "\"atomic\""}}), variant("", {{"workers", "1"}})};
+        return s;
+    }(), [] {
+        clab::ExperimentSpec s = kindSpec(clab::PrimitiveKind::Lifecycle);
+        s.lifecycle.mode = clab::LifecycleMode::Daemon;
+        s.lifecycle.daemonWorkers = 1;
+        s.sweep = {axis("primitive.mainWork", {"\"1 ms\"", "\"2 ms\""}), axis("workers", {"2", "3"})};
+        return s;
+    }()};
+    QRandomGenerator rng(11);
+    int loaded = 0;
+    for (const clab::ExperimentSpec &spec : specs) {
+        QVERIFY2(clab::model::validateExperiment(spec).isEmpty(), qPrintable(errorsText(clab::model::validateExperiment(spec))));
+        const QByteArray original = clab::model::serializeExperiment(spec);
+        for (int i = 0; i < 1500; ++i) {
+            QByteArray bytes = original;
+            const int edits = static_cast<int>(rng.bounded(1, 4));
+            for (int k = 0; k < edits; ++k) {
+                const auto at = static_cast<qsizetype>(rng.bounded(static_cast<quint32>(bytes.size())));
+                switch (rng.bounded(3)) {
+                case 0:
+                    bytes[at] = static_cast<char>(rng.bounded(256));
+                    break;
+                case 1:
+                    bytes.remove(at, 1);
+                    break;
+                default:
+                    bytes.insert(at, static_cast<char>(rng.bounded(32, 127)));
+                    break;
+                }
+            }
+            const auto load = clab::model::parseExperiment(bytes);
+            QCOMPARE(load.ok(), load.errors.isEmpty());
+            if (load.ok()) {
+                ++loaded;
+                QVERIFY2(clab::model::validateExperiment(*load.spec).isEmpty(), bytes.constData());
+                QList<FieldError> errors;
+                clab::model::expandSweep(*load.spec, &errors);
+                QVERIFY2(errors.isEmpty(), bytes.constData());
+            }
+        }
+    }
+    QVERIFY(loaded > 0 && loaded < 4500);
 }
 
 QTEST_GUILESS_MAIN(TestExperimentFile)

@@ -7,7 +7,11 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QTemporaryDir>
+#include <functional>
 #include <QTest>
+
+#include <cmath>
+#include <limits>
 
 using namespace Qt::StringLiterals;
 
@@ -134,6 +138,11 @@ clab::RunResult sampleResult()
     r.series.push_back({1, s4});
     // row 5: worker 1, ops went backwards (500 -> 400): rate 0, no contention share
     r.series.push_back({1, sample(30 * kMs, 400)});
+    r.figures = {{"maxHolders", "maximum concurrent holders", 4, ""},
+                 {"handOffLatency", "hand-off latency", 1.25e-6, "s"},
+                 {"unknown", "not measured", std::numeric_limits<double>::quiet_NaN(), ""}};
+    r.checks = {{"neverOverAdmitted", "the semaphore never admits more than K", true, ""},
+                {"noLostUpdates", "no update is lost", false, "10 updates lost"}};
     // row 6: worker 0 final sample, huge byte counter, unknown state number
     clab_sample s6 = sample(40 * kMs, 2500);
     s6.bytes = kBigCounter;
@@ -142,6 +151,54 @@ clab::RunResult sampleResult()
     s6.latency_sum_ns = 1234;
     r.series.push_back({0, s6});
     return r;
+}
+
+void compareFiguresAndChecks(const clab::RunResult &b, const clab::RunResult &r)
+{
+    QCOMPARE(b.figures.size(), r.figures.size());
+    for (std::size_t i = 0; i < r.figures.size(); ++i) {
+        QCOMPARE(b.figures[i].name, r.figures[i].name);
+        QCOMPARE(b.figures[i].label, r.figures[i].label);
+        QCOMPARE(b.figures[i].unit, r.figures[i].unit);
+        if (std::isnan(r.figures[i].value))
+            QVERIFY(std::isnan(b.figures[i].value)); // written as null, read back as NaN
+        else
+            QCOMPARE(b.figures[i].value, r.figures[i].value);
+    }
+    QCOMPARE(b.checks.size(), r.checks.size());
+    for (std::size_t i = 0; i < r.checks.size(); ++i) {
+        QCOMPARE(b.checks[i].name, r.checks[i].name);
+        QCOMPARE(b.checks[i].description, r.checks[i].description);
+        QCOMPARE(b.checks[i].passed, r.checks[i].passed);
+        QCOMPARE(b.checks[i].detail, r.checks[i].detail);
+    }
+}
+
+// A sweep over the guard and the number of workers (2 variants × 2 values).
+clab::ExperimentSpec sweepSpec()
+{
+    clab::ExperimentSpec s = sampleSpec();
+    s.variants = {{"threads", {{"execution", "\"threads\""}}}, {"processes, pinned", {{"execution", "\"processes\""}}}};
+    s.sweep = {{"primitive.guard", {"\"mutex\"", "\"none\""}}};
+    return s;
+}
+
+// One result per point of sweepSpec(), each a little different so a mix-up shows.
+std::vector<clab::model::PointResult> sweepPoints()
+{
+    QList<clab::model::FieldError> errors;
+    const QList<clab::model::SweepPoint> expanded = clab::model::expandSweep(sweepSpec(), &errors);
+    std::vector<clab::model::PointResult> points;
+    for (qsizetype i = 0; i < expanded.size(); ++i) {
+        clab::model::PointResult p{expanded[i].label, expanded[i].values, expanded[i].spec, sampleResult()};
+        p.result.wallNs += static_cast<std::uint64_t>(i);
+        p.result.workers[0].ops += static_cast<std::uint64_t>(i) * 100;
+        p.result.figures.resize(static_cast<std::size_t>(i % 3));
+        if (i == 1)
+            p.result.counter.reset();
+        points.push_back(std::move(p));
+    }
+    return points;
 }
 
 QList<QByteArrayList> parseCsv(const QByteArray &csv)
@@ -190,6 +247,15 @@ private Q_SLOTS:
     void saveIntoMissingDirectoryFails();
     void loadErrors_data();
     void loadErrors();
+    void filesWithoutFiguresAndChecksLoad();
+    void singleRunFilesHaveNoPoints();
+    void sweepRoundTrip();
+    void resavingALoadedSweepIsIdentical();
+    void sweepLayout();
+    void sweepWithoutPointsIsNotSaved();
+    void sweepLoadErrors_data();
+    void sweepLoadErrors();
+    void sweepCsv();
 };
 
 void TestResultFile::jsonRoundTrip()
@@ -265,6 +331,8 @@ void TestResultFile::jsonRoundTrip()
         QCOMPARE(y.latency.maxNs, x.latency.maxNs);
         QVERIFY(y.histogram.counts == x.histogram.counts);
     }
+
+    compareFiguresAndChecks(b, r);
 
     QCOMPARE(b.series.size(), r.series.size());
     for (std::size_t i = 0; i < r.series.size(); ++i) {
@@ -557,6 +625,268 @@ void TestResultFile::loadErrors()
 
     const clab::model::ResultLoad missing = clab::model::loadResult(dir.filePath(u"nope.json"_s));
     QCOMPARE(missing.error, dir.filePath(u"nope.json"_s) + u": file not found"_s);
+}
+
+void TestResultFile::filesWithoutFiguresAndChecksLoad()
+{
+    // Files written before figures and checks existed (same schema version) still load.
+    QJsonObject o = clab::model::resultToJson(sampleSpec(), sampleResult());
+    o.remove(u"figures");
+    o.remove(u"checks");
+    const auto load = clab::model::parseResult(QJsonDocument(o).toJson());
+    QVERIFY2(load.ok(), qPrintable(load.error));
+    QVERIFY(load.result->figures.empty());
+    QVERIFY(load.result->checks.empty());
+}
+
+void TestResultFile::singleRunFilesHaveNoPoints()
+{
+    const QJsonObject o = clab::model::resultToJson(sampleSpec(), sampleResult());
+    QVERIFY(!o.contains(u"points"));
+    const auto load = clab::model::parseResult(QJsonDocument(o).toJson());
+    QVERIFY2(load.ok(), qPrintable(load.error));
+    QVERIFY(!load.isSweep());
+    QVERIFY(load.points.empty());
+    // The layout of a single-run file: the sections in their documented order.
+    const QByteArray bytes = [] {
+        QTemporaryDir dir;
+        QString error;
+        const QString path = dir.filePath(u"run.json"_s);
+        return clab::model::saveResult(sampleSpec(), sampleResult(), path, &error) ? readFile(path) : QByteArray();
+    }();
+    qsizetype last = -1;
+    for (const char *key : {"\n    \"format\"", "\n    \"schemaVersion\"", "\n    \"experiment\"", "\n    \"machine\"",
+                            "\n    \"run\"", "\n    \"totals\"", "\n    \"counter\"", "\n    \"figures\"",
+                            "\n    \"checks\"", "\n    \"workers\"", "\n    \"series\""}) {
+        const qsizetype at = bytes.indexOf(key);
+        QVERIFY2(at > last, key);
+        last = at;
+    }
+    QVERIFY(bytes.contains("\"figures\": [\n        {\n            \"name\": \"maxHolders\",\n            \"label\""));
+    QVERIFY(bytes.contains("\"value\": null,"));
+}
+
+void TestResultFile::sweepRoundTrip()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"sweep.json"_s);
+    const std::vector<clab::model::PointResult> points = sweepPoints();
+    QCOMPARE(points.size(), std::size_t(4));
+    QString error;
+    QVERIFY2(clab::model::saveSweepResult(sweepSpec(), points, path, &error), qPrintable(error));
+
+    const clab::model::ResultLoad load = clab::model::loadResult(path);
+    QVERIFY2(load.ok(), qPrintable(load.error));
+    QVERIFY(load.isSweep());
+    QCOMPARE(load.spec->variants.size(), std::size_t(2));
+    QCOMPARE(load.spec->sweep.size(), std::size_t(1));
+    QCOMPARE(load.points.size(), points.size());
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const clab::model::PointResult &a = points[i];
+        const clab::model::PointResult &b = load.points[i];
+        QCOMPARE(b.label, a.label);
+        QCOMPARE(b.values, a.values);
+        QCOMPARE(static_cast<int>(b.spec.execution), static_cast<int>(a.spec.execution));
+        QCOMPARE(static_cast<int>(b.spec.lock.guard), static_cast<int>(a.spec.lock.guard));
+        QVERIFY(b.spec.sweep.empty() && b.spec.variants.empty());
+        QCOMPARE(b.result.wallNs, a.result.wallNs);
+        QCOMPARE(b.result.workers.size(), a.result.workers.size());
+        QCOMPARE(b.result.workers[0].ops, a.result.workers[0].ops);
+        QCOMPARE(b.result.series.size(), a.result.series.size());
+        QCOMPARE(b.result.counter.has_value(), a.result.counter.has_value());
+        QCOMPARE(b.result.machine.hostname, a.result.machine.hostname);
+        compareFiguresAndChecks(b.result, a.result);
+    }
+    QCOMPARE(load.points[1].label, u"threads, primitive.guard=none"_s);
+    QCOMPARE(load.points[2].label, u"processes, pinned, primitive.guard=mutex"_s);
+    // For code that shows one run: the first point's.
+    QCOMPARE(load.result->wallNs, points[0].result.wallNs);
+}
+
+void TestResultFile::resavingALoadedSweepIsIdentical()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString first = dir.filePath(u"a.json"_s);
+    const QString second = dir.filePath(u"b.json"_s);
+    QString error;
+    QVERIFY2(clab::model::saveSweepResult(sweepSpec(), sweepPoints(), first, &error), qPrintable(error));
+    const clab::model::ResultLoad load = clab::model::loadResult(first);
+    QVERIFY2(load.ok(), qPrintable(load.error));
+    QVERIFY2(clab::model::saveSweepResult(*load.spec, load.points, second, &error), qPrintable(error));
+    QCOMPARE(QString::fromUtf8(readFile(second)), QString::fromUtf8(readFile(first)));
+    QCOMPARE(dirEntries(dir.path()), (QStringList{u"a.json"_s, u"b.json"_s}));
+}
+
+void TestResultFile::sweepLayout()
+{
+    const std::vector<clab::model::PointResult> points = sweepPoints();
+    const QJsonObject o = clab::model::sweepResultToJson(sweepSpec(), points);
+    QCOMPARE(o.value(u"format").toString(), u"concurrency-lab-result"_s);
+    QCOMPARE(o.value(u"schemaVersion").toInt(), 1);
+    QCOMPARE(o.value(u"experiment").toObject(), clab::model::experimentToJson(sweepSpec()));
+    QCOMPARE(o.value(u"machine").toObject().value(u"hostname").toString(), u"lab-host"_s);
+    for (const char16_t *key : {u"run", u"totals", u"workers", u"series", u"counter"})
+        QVERIFY(!o.contains(QStringView(key)));
+    const QJsonArray array = o.value(u"points").toArray();
+    QCOMPARE(array.size(), 4);
+    const QJsonObject p3 = array.at(3).toObject();
+    QCOMPARE(p3.value(u"label").toString(), u"processes, pinned, primitive.guard=none"_s);
+    QCOMPARE(p3.value(u"values").toObject(),
+             (QJsonObject{{u"execution"_s, u"processes"_s}, {u"primitive.guard"_s, u"none"_s}}));
+    QCOMPARE(p3.value(u"totals").toObject().value(u"ops").toInteger(), 4300);
+    QCOMPARE(p3.value(u"checks").toArray().size(), 2);
+    QVERIFY(!array.at(1).toObject().contains(u"counter"));
+    QCOMPARE(QJsonValue(p3.value(u"series").toObject().value(u"columns")).toVariant().toStringList(),
+             clab::model::sampleColumns());
+
+    // Saved with the documented key order; a point's values in the order the sweep gives them.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"sweep.json"_s);
+    QString error;
+    QVERIFY2(clab::model::saveSweepResult(sweepSpec(), points, path, &error), qPrintable(error));
+    const QByteArray bytes = readFile(path);
+    QVERIFY(bytes.contains("            \"values\": {\n                \"execution\": \"threads\",\n"
+                           "                \"primitive.guard\": \"mutex\"\n            },\n            \"run\": {"));
+    qsizetype last = -1;
+    // Top-level keys are indented by 4, the experiment's by 8, a point's by 12.
+    for (const char *key : {"\n    \"format\"", "\n    \"schemaVersion\"", "\n    \"experiment\"", "\n        \"sweep\"",
+                            "\n    \"machine\"", "\n    \"points\"", "\n            \"label\"", "\n            \"values\"",
+                            "\n            \"run\"", "\n            \"totals\"", "\n            \"counter\"",
+                            "\n            \"figures\"", "\n            \"checks\"", "\n            \"workers\"",
+                            "\n            \"series\""}) {
+        const qsizetype at = bytes.indexOf(key);
+        QVERIFY2(at > last, key);
+        last = at;
+    }
+}
+
+void TestResultFile::sweepWithoutPointsIsNotSaved()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"sweep.json"_s);
+    QString error;
+    QVERIFY(!clab::model::saveSweepResult(sweepSpec(), {}, path, &error));
+    QCOMPARE(error, u"cannot save \""_s + path + u"\": a sweep result needs at least one point"_s);
+    QVERIFY(dirEntries(dir.path()).isEmpty());
+    QVERIFY(!clab::model::saveSweepResult(sweepSpec(), sweepPoints(), dir.filePath(u"no/dir/s.json"_s), &error));
+    QVERIFY2(error.startsWith(u"cannot save \""_s), qPrintable(error));
+}
+
+void TestResultFile::sweepLoadErrors_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    const QJsonObject good = clab::model::sweepResultToJson(sweepSpec(), sweepPoints());
+    const auto bytes = [](const QJsonObject &o) { return QJsonDocument(o).toJson(); };
+    const auto withPoint = [&good](qsizetype i, const std::function<void(QJsonObject &)> &edit) {
+        QJsonObject o = good;
+        QJsonArray points = o.value(u"points").toArray();
+        QJsonObject p = points.at(i).toObject();
+        edit(p);
+        points.replace(i, p);
+        o.insert(u"points", points);
+        return o;
+    };
+
+    QTest::addRow("a label the sweep does not give")
+        << bytes(withPoint(1, [](QJsonObject &p) { p.insert(u"label", u"threads, primitive.guard=atomic"_s); }))
+        << u"points[1]: not a point of the experiment's sweep (label \"threads, primitive.guard=atomic\", values "
+           u"{\"execution\":\"threads\",\"primitive.guard\":\"none\"})"_s;
+    QTest::addRow("values that do not match the label")
+        << bytes(withPoint(0, [](QJsonObject &p) {
+               p.insert(u"values", QJsonObject{{u"execution"_s, u"threads"_s}, {u"primitive.guard"_s, u"none"_s}});
+           }))
+        << u"points[0]: not a point of the experiment's sweep (label \"threads, primitive.guard=mutex\", values "
+           u"{\"execution\":\"threads\",\"primitive.guard\":\"none\"})"_s;
+    QTest::addRow("the same point twice") << bytes(withPoint(2, [&good](QJsonObject &p) {
+        p = good.value(u"points").toArray().at(0).toObject();
+    })) << u"points[2]: the same point as points[0]"_s;
+    QJsonObject noPoints = good;
+    noPoints.insert(u"points", QJsonArray{});
+    QTest::addRow("no points") << bytes(noPoints) << u"points: must not be empty"_s;
+    QJsonObject notArray = good;
+    notArray.insert(u"points", 3);
+    QTest::addRow("points not an array") << bytes(notArray) << u"points: must be an array, got 3"_s;
+    QTest::addRow("a point without its run")
+        << bytes(withPoint(3, [](QJsonObject &p) { p.remove(u"run"); })) << u"points[3].run: required"_s;
+    QTest::addRow("a bad worker in a point")
+        << bytes(withPoint(1, [](QJsonObject &p) {
+               QJsonArray workers = p.value(u"workers").toArray();
+               QJsonObject w = workers.at(0).toObject();
+               w.insert(u"ops", -5);
+               workers.replace(0, w);
+               p.insert(u"workers", workers);
+           }))
+        << u"points[1].workers[0].ops: must be a non-negative integer, got -5"_s;
+    QTest::addRow("a bad figure in a point")
+        << bytes(withPoint(2, [](QJsonObject &p) {
+               p.insert(u"figures", QJsonArray{QJsonObject{{u"name"_s, u"x"_s}, {u"label"_s, u"x"_s}, {u"unit"_s, u""_s}}});
+           }))
+        << u"points[2].figures[0].value: required"_s;
+    QTest::addRow("a check that is not an object")
+        << bytes(withPoint(0, [](QJsonObject &p) { p.insert(u"checks", QJsonArray{true}); }))
+        << u"points[0].checks[0]: must be an object, got true"_s;
+    QTest::addRow("a sample column missing in a point") << bytes(withPoint(0, [](QJsonObject &p) {
+        QJsonObject series = p.value(u"series").toObject();
+        QJsonArray columns = series.value(u"columns").toArray();
+        columns.removeAt(0);
+        series.insert(u"columns", columns);
+        p.insert(u"series", series);
+    })) << u"points[0].series.columns: column worker is missing"_s;
+    QJsonObject badSweep = good;
+    QJsonObject experiment = badSweep.value(u"experiment").toObject();
+    experiment.insert(u"sweep", QJsonArray{QJsonObject{{u"parameter"_s, u"workers"_s}, {u"values"_s, QJsonArray{0}}}});
+    badSweep.insert(u"experiment", experiment);
+    QTest::addRow("an invalid sweep in the experiment")
+        << bytes(badSweep) << u"experiment.sweep[0].values[0]: workers: must be 1..1024, got 0"_s;
+}
+
+void TestResultFile::sweepLoadErrors()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    const clab::model::ResultLoad load = clab::model::parseResult(content, u"s.json"_s);
+    QVERIFY(!load.ok());
+    QVERIFY(load.points.empty());
+    QVERIFY(!load.result.has_value());
+    QStringList lines = expected.split(u'\n');
+    for (QString &l : lines)
+        l.prepend(u"s.json: "_s);
+    QCOMPARE(load.error, lines.join(u'\n'));
+}
+
+void TestResultFile::sweepCsv()
+{
+    const std::vector<clab::model::PointResult> points = sweepPoints();
+    const QByteArray csv = clab::model::sweepSamplesCsv(points);
+    QCOMPARE(clab::model::sweepSampleColumns(), (QStringList{u"point"_s, u"label"_s} + clab::model::sampleColumns()));
+    QCOMPARE(csv.left(csv.indexOf('\n')), QByteArray("point,label,") + clab::model::sampleColumns().join(u',').toUtf8());
+    // One row per sample of every point, each the point's own CSV row after "point,label".
+    const QByteArrayList lines = csv.split('\n');
+    QCOMPARE(lines.size(), qsizetype(1 + 4 * 7 + 1)); // header, rows, the empty string after the last newline
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const QByteArrayList own = clab::model::samplesCsv(points[i].result).split('\n');
+        for (qsizetype r = 1; r <= 7; ++r) {
+            const QByteArray &line = lines.at(1 + qsizetype(i) * 7 + r - 1);
+            QByteArray label = points[i].label.toUtf8();
+            if (label.contains(','))
+                label = '"' + label + '"'; // RFC 4180: labels hold ", " between their parts
+            QCOMPARE(line, QByteArray::number(qulonglong(i)) + ',' + label + ',' + own.at(r));
+        }
+    }
+    QVERIFY(csv.contains("\n2,\"processes, pinned, primitive.guard=mutex\",0,0.005,warmup,"));
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(u"sweep.csv"_s);
+    QVERIFY(writeFile(path, "old"));
+    QString error;
+    QVERIFY2(clab::model::saveSweepSamplesCsv(points, path, &error), qPrintable(error));
+    QCOMPARE(readFile(path), csv);
+    QCOMPARE(dirEntries(dir.path()), QStringList{u"sweep.csv"_s});
 }
 
 QTEST_GUILESS_MAIN(TestResultFile)

@@ -236,7 +236,10 @@ private Q_SLOTS:
         QVERIFY(csvFile.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = csvFile.readAll().split('\n');
         QVERIFY(lines.first().startsWith("worker,t_s,phase,"));
-        QVERIFY(lines.size() > 20);
+        // Every worker publishes at least its final measured sample, however loaded the machine.
+        const QByteArray all = lines.join('\n');
+        QVERIFY(all.contains("\n0,") && all.contains("\n1,"));
+        QVERIFY(all.contains(",measured,"));
         QVERIFY(shmEntriesOf(o.pid).isEmpty());
     }
 

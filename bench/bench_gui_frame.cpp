@@ -1,0 +1,222 @@
+// GUI frame cost with 64 workers sampling at 1 kHz: drain + store + table + chart replace + paint,
+// per frame on the GUI thread, p50/p99/max; and the process's resident memory over the run.
+//
+//   bench_gui_frame [SECONDS] [WORKERS] [SAMPLE_HZ]      (defaults: 10 64 1000)
+//
+// A real stats ring (anonymous: nothing is left in /dev/shm) is fed by WORKERS producer threads
+// publishing cumulative samples at SAMPLE_HZ, as runner workers do; no runner is needed. The GUI
+// side is the app's own code: RingFeed → LiveRunStore → RunDashboard. Every frame ends with a
+// synchronous repaint of the whole dashboard (charts, table, summary), so paint cost is measured,
+// not deferred (the visible chart page and the table: what a frame dirties). The dashboard's page
+// changes every two seconds so every chart is measured.
+// Run it under a real X server (xvfb-run) for paint costs like a desktop's; offscreen also works.
+#include "live_store.h"
+#include "ring_feed.h"
+#include "run_dashboard.h"
+#include "run_supervisor.h"
+#include "stats_ring.h"
+
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QTableView>
+#include <QTabWidget>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+std::uint64_t nowNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// CPU time of the calling thread: the frame's own cost, without the time the scheduler gave to
+// the 64 producer threads meanwhile (on a 2-core machine that is most of the wall time).
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double rssMiB()
+{
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double percentile(std::vector<double> v, double q)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const auto idx = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
+    return v[std::min(idx, v.size() - 1)];
+}
+
+// One worker: cumulative counters with some noise, the state cycling, latencies recorded.
+void produce(clab::StatsLaneWriter lane, std::uint32_t index, std::uint64_t startNs, std::uint64_t periodNs,
+             const std::atomic<bool> &stop)
+{
+    std::mt19937_64 rng(index * 7919 + 1);
+    std::uniform_int_distribution<std::uint64_t> ops(800, 1200);
+    clab_sample s{};
+    std::uint64_t next = startNs + periodNs;
+    lane.setIdentity(index, static_cast<int>(getpid()), 0);
+    lane.setState(CLAB_WORKER_RUNNING);
+    std::uint32_t tick = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+        timespec ts{static_cast<time_t>(next / 1'000'000'000ULL), static_cast<long>(next % 1'000'000'000ULL)};
+        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
+        const std::uint64_t now = nowNs();
+        const std::uint64_t d = ops(rng) * (index % 4 + 1);
+        s.t_ns = now - startNs;
+        s.ops += d;
+        s.wait_ns += periodNs / (index % 5 + 2);
+        s.hold_ns += periodNs / 10;
+        s.contended += d / 3;
+        s.user_ns += periodNs * 9 / 10;
+        s.state = 1 + (tick / 7 + index) % 4; // running, waiting, holding, io
+        s.cpu = static_cast<std::int32_t>(index % 2);
+        lane.recordLatency(200 + (rng() % 5000), 3);
+        lane.noteCpu(s.cpu);
+        lane.publish(s);
+        ++tick;
+        next += periodNs;
+        if (next < now)
+            next = now + periodNs;
+    }
+    lane.setState(CLAB_WORKER_FINISHED);
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    const double seconds = argc > 1 ? std::max(1.0, std::atof(argv[1])) : 10.0;
+    const auto workers = static_cast<std::uint32_t>(argc > 2 ? std::max(1, std::atoi(argv[2])) : 64);
+    const double hz = argc > 3 ? std::max(1.0, std::atof(argv[3])) : 1000.0;
+    const auto periodNs = static_cast<std::uint64_t>(1e9 / hz);
+
+    clab::ExperimentSpec spec;
+    spec.name = "bench";
+    spec.workers = workers;
+    spec.sampleIntervalNs = periodNs;
+    spec.durationNs = static_cast<std::uint64_t>(seconds * 1e9);
+
+    clab::StatsRing ring = clab::StatsRing::createAnonymous(workers, clab::recommendedLaneCapacity(periodNs));
+    std::vector<clab::StatsLaneWriter> writers;
+    for (std::uint32_t i = 0; i < workers; ++i)
+        writers.push_back(ring.writer(i));
+    clab::app::RingFeed feed(std::move(ring)); // consumer slot 1 becomes active before producers start
+
+    clab::app::LiveRunStore store;
+    store.reset(clab::app::LiveRunStore::configFor(spec));
+    clab::app::RunDashboard dashboard;
+    dashboard.resize(1280, 800);
+    dashboard.show();
+    dashboard.beginRun(spec, store);
+
+    std::atomic<bool> stop{false};
+    const std::uint64_t start = nowNs();
+    std::vector<std::thread> producers;
+    for (std::uint32_t i = 0; i < workers; ++i)
+        producers.emplace_back(produce, writers[i], i, start, periodNs, std::cref(stop));
+
+    std::vector<double> all, cpuMs, drainMs, updateMs, paintMs;
+    std::map<int, std::vector<double>> byPage;
+    std::vector<std::pair<double, double>> rss; // (seconds, MiB)
+    std::uint64_t frames = 0;
+    QTimer frameTimer;
+    frameTimer.setTimerType(Qt::PreciseTimer);
+    frameTimer.setInterval(40); // the app's 25 Hz drain
+    double nextRss = 0;
+    int lastPage = -1;
+    int sinceSwitch = 0;
+    std::vector<double> switchMs; // first frames on a page: its chart's first layout
+    QObject::connect(&frameTimer, &QTimer::timeout, [&] {
+        const double elapsed = static_cast<double>(nowNs() - start) / 1e9;
+        const int page = static_cast<int>(elapsed / 2) % clab::app::RunDashboard::PageCount;
+        if (page != dashboard.currentPage())
+            dashboard.setCurrentPage(static_cast<clab::app::RunDashboard::Page>(page));
+        const double cpu0 = threadCpuMs();
+        QElapsedTimer t;
+        t.start();
+        feed.pump(store);
+        const qint64 tDrain = t.nsecsElapsed();
+        dashboard.showFrame();
+        const qint64 tUpdate = t.nsecsElapsed();
+        // Synchronous paint of what a frame changes: the visible chart page and the table.
+        dashboard.pageWidget(dashboard.currentPage())->repaint();
+        dashboard.tableView()->viewport()->repaint();
+        const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+        cpuMs.push_back(threadCpuMs() - cpu0);
+        drainMs.push_back(static_cast<double>(tDrain) / 1e6);
+        updateMs.push_back(static_cast<double>(tUpdate - tDrain) / 1e6);
+        paintMs.push_back(ms - static_cast<double>(tUpdate) / 1e6);
+        all.push_back(ms);
+        sinceSwitch = page == lastPage ? sinceSwitch + 1 : 0;
+        lastPage = page;
+        if (sinceSwitch < 2)
+            switchMs.push_back(ms);
+        else
+            byPage[page].push_back(ms); // steady state of the page
+        ++frames;
+        if (elapsed >= nextRss) {
+            rss.emplace_back(elapsed, rssMiB());
+            nextRss += std::max(1.0, seconds / 10);
+        }
+        if (elapsed >= seconds) {
+            frameTimer.stop();
+            QApplication::quit();
+        }
+    });
+    frameTimer.start();
+    QApplication::exec();
+    stop.store(true);
+    for (std::thread &t : producers)
+        t.join();
+    rss.emplace_back(static_cast<double>(nowNs() - start) / 1e9, rssMiB());
+
+    static const char *pageNames[] = {"throughput", "contention", "latency", "state", "timeline"};
+    std::printf("bench_gui_frame: %u workers at %.0f Hz for %.0f s, platform %s, %llu frames, %llu samples, %llu dropped\n",
+                workers, hz, seconds, qPrintable(QGuiApplication::platformName()), static_cast<unsigned long long>(frames),
+                static_cast<unsigned long long>(store.samplesIngested()), static_cast<unsigned long long>(feed.drops()));
+    std::printf("frame wall time (drain + store + table + chart replace + paint), ms:  p50 %.2f  p99 %.2f  max %.2f  %s\n",
+                percentile(all, 0.5), percentile(all, 0.99), all.empty() ? 0.0 : *std::max_element(all.begin(), all.end()),
+                percentile(all, 0.99) <= 16.0 ? "(p99 within the 16 ms budget)" : "(p99 OVER the 16 ms budget)");
+    std::printf("GUI thread CPU time per frame, ms:  p50 %.2f  p99 %.2f  max %.2f  %s\n", percentile(cpuMs, 0.5),
+                percentile(cpuMs, 0.99), cpuMs.empty() ? 0.0 : *std::max_element(cpuMs.begin(), cpuMs.end()),
+                percentile(cpuMs, 0.99) <= 16.0 ? "(p99 within 16 ms)" : "(p99 OVER 16 ms)");
+    std::printf("  wall time  drain+store p50 %.2f p99 %.2f | table+charts p50 %.2f p99 %.2f | paint p50 %.2f p99 %.2f\n",
+                percentile(drainMs, 0.5), percentile(drainMs, 0.99), percentile(updateMs, 0.5), percentile(updateMs, 0.99),
+                percentile(paintMs, 0.5), percentile(paintMs, 0.99));
+    std::printf("  page switches (first two frames on a page, %zu frames): max %.2f\n", switchMs.size(),
+                switchMs.empty() ? 0.0 : *std::max_element(switchMs.begin(), switchMs.end()));
+    std::printf("steady state per page (wall time, ms):\n");
+    for (const auto &[page, v] : byPage)
+        std::printf("  %-10s  p50 %.2f  p99 %.2f  max %.2f  (%zu frames)\n", pageNames[page], percentile(v, 0.5),
+                    percentile(v, 0.99), *std::max_element(v.begin(), v.end()), v.size());
+    std::printf("resident memory, MiB:");
+    for (const auto &[t, mib] : rss)
+        std::printf("  %.0fs %.1f", t, mib);
+    std::printf("\nstore: %.1f MiB of series (bounded: %zu slots per series)\n",
+                static_cast<double>(store.memoryBytes()) / (1024.0 * 1024.0), store.slotsPerSeries());
+    return 0;
+}

@@ -1,0 +1,107 @@
+// The centre of the window: tabs of live charts over the per-worker table, fairness, lost updates
+// and the preset's prediction with a flag when the run contradicts it.
+#pragma once
+
+#include "experiment_spec.h"
+
+#include <QElapsedTimer>
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QSplitter;
+class QTabWidget;
+class QTableView;
+
+namespace clab::charts {
+class ChartPanel;
+class HistogramChart;
+class TimeSeriesChart;
+class TimelineView;
+} // namespace clab::charts
+
+namespace clab::app {
+
+class LiveRunStore;
+class WorkerTableModel;
+class WorkerSortProxy;
+struct RunOutcome;
+
+class RunDashboard : public QWidget {
+    Q_OBJECT
+public:
+    enum Page { ThroughputPage, ContentionPage, LatencyPage, StatePage, TimelinePage, PageCount };
+
+    explicit RunDashboard(QWidget *parent = nullptr);
+    ~RunDashboard() override;
+
+    // A run (or a re-opened result) begins: series are set up for its workers, charts cleared.
+    void beginRun(const ExperimentSpec &spec, const LiveRunStore &store);
+    // Takes the store's current data: table and summary always, charts of the visible page.
+    void showFrame();
+    // Redraws every page now (before an export, or in tests).
+    void refreshAllPages();
+    // The run ended: the final figures and the prediction verdict.
+    void showOutcome(const RunOutcome &outcome);
+    // Back to the empty state with a hint.
+    void clearRun();
+
+    QTabWidget *tabs() const { return m_tabs; }
+    Page currentPage() const;
+    void setCurrentPage(Page page);
+    // The chart (or the main chart) of a page, for export and tests.
+    charts::ChartPanel *chart(Page page) const;
+    charts::ChartPanel *currentChart() const;
+    // The whole page (e.g. both throughput charts), for export.
+    QWidget *pageWidget(Page page) const;
+    charts::TimeSeriesChart *workerThroughputChart() const { return m_workerRate; }
+    charts::TimeSeriesChart *totalThroughputChart() const { return m_totalRate; }
+    WorkerTableModel *tableModel() const { return m_model; }
+    QTableView *tableView() const { return m_table; }
+    QString summaryText() const;
+    QString predictionText() const;
+    // True when the last verdict contradicts the prediction.
+    bool predictionContradicted() const { return m_contradicted; }
+
+    // Workers drawn one by one up to this many; beyond, the total, slowest and fastest.
+    static constexpr std::uint32_t kMaxWorkerLines = 16;
+
+private:
+    void updateChart(Page page);
+    void updateThroughput();
+    void updateContention();
+    void updateLatency();
+    void updateState();
+    void updateTimeline();
+    void updateSummary();
+    void applyTimeRange();
+
+    QTabWidget *m_tabs = nullptr;
+    QSplitter *m_split = nullptr;
+    charts::TimeSeriesChart *m_totalRate = nullptr;
+    charts::TimeSeriesChart *m_workerRate = nullptr;
+    charts::TimeSeriesChart *m_contention = nullptr; // wait fraction
+    charts::TimeSeriesChart *m_contended = nullptr;  // contended acquisitions
+    charts::HistogramChart *m_latency = nullptr;
+    QLabel *m_latencyText = nullptr;
+    charts::TimeSeriesChart *m_state = nullptr;
+    charts::TimelineView *m_timeline = nullptr;
+    QTableView *m_table = nullptr;
+    WorkerTableModel *m_model = nullptr;
+    WorkerSortProxy *m_proxy = nullptr;
+    QLabel *m_summary = nullptr;
+    QLabel *m_prediction = nullptr;
+
+    const LiveRunStore *m_store = nullptr;
+    ExperimentSpec m_spec;
+    bool m_haveRun = false;
+    bool m_final = false;
+    bool m_contradicted = false;
+    bool m_perWorker = true;
+    double m_t1 = 1;
+    QString m_outcomeLine;
+    QElapsedTimer m_summaryClock;
+};
+
+} // namespace clab::app

@@ -1,0 +1,73 @@
+// A live line chart over time: one replace() per series per frame from min/max-decimated data.
+#pragma once
+
+#include "chart_panel.h"
+#include "plot_data.h"
+
+#include <QColor>
+#include <QList>
+
+#include <memory>
+#include <span>
+
+namespace clab::charts {
+
+struct SeriesStyle {
+    QString name;
+    QColor color; // invalid: taken from the chart's palette by index
+    Qt::PenStyle dash = Qt::SolidLine;
+    qreal width = 1.5;
+};
+
+// Plain: values as given, the axis picks a decimal prefix (k, M, G) from the data.
+// Percent: values are fractions 0..1, drawn as 0..100 %.
+enum class ValueScale { Plain, Percent };
+
+class TimeSeriesChart : public ChartPanel {
+    Q_OBJECT
+public:
+    explicit TimeSeriesChart(QWidget *parent = nullptr);
+    ~TimeSeriesChart() override;
+
+    // The y axis reads "<quantity> (<prefix><unit>)", e.g. "Throughput (M ops/s)".
+    void setQuantity(const QString &quantity, const QString &unit);
+    void setValueScale(ValueScale scale);
+    // Replaces all series (and clears their data).
+    void setSeries(const QList<SeriesStyle> &series);
+    int seriesCount() const;
+    QString seriesName(int i) const;
+    // Renames a series without touching its data (e.g. which worker is "slowest" changed).
+    void setSeriesName(int i, const QString &name);
+    // The visible time range, in seconds from the start of the run.
+    void setTimeRange(double t0, double t1);
+    // A shaded band with a label, e.g. the warm-up phase; t1 <= t0 hides it.
+    void setBand(double t0, double t1, const QString &label);
+
+    // Decimates the data of series i to the plot's width into the series' preallocated buffer.
+    void setSeriesData(int i, std::span<const MinMaxPoint> points);
+    // Hands every buffer to the chart (one replace() per series) and fixes the y range for the
+    // frame: it only grows during a run, so lines do not jump; clear() resets it.
+    void commit();
+
+    // Points handed to the chart for series i at the last commit.
+    qsizetype pointCount(int i) const;
+    int plotWidthPixels() const;
+    double yAxisMax() const;
+    QString yAxisTitle() const;
+
+    bool hasData() const override;
+    void clear() override;
+
+protected:
+    void changeEvent(QEvent *event) override;
+    QWidget *exportWidget() override;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+// Colours that stay apart for up to 16 series and read on light and dark backgrounds.
+QColor seriesColor(int index);
+
+} // namespace clab::charts

@@ -1,0 +1,772 @@
+// Tests of the message-passing family on real transports: every transport and pattern in threads
+// and processes mode, payload checks, machine limits, a peer or the runner killed mid-run, and
+// that nothing of a run is left behind (System V queues, POSIX queue names, FIFOs, processes).
+#include "experiment_spec.h"
+#include "message_passing.h"
+#include "run_supervisor.h"
+#include "shm_channel.h"
+#include "stats_ring.h"
+#include "tsc_clock.h"
+
+#include "tsan_qt_suppressions.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QProcess>
+#include <QSet>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <dirent.h>
+#include <mqueue.h>
+#include <stdexcept>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace clab;
+
+Q_DECLARE_METATYPE(clab::Transport)
+Q_DECLARE_METATYPE(clab::MessagePattern)
+Q_DECLARE_METATYPE(clab::ExecutionModel)
+Q_DECLARE_METATYPE(clab::WakeStrategy)
+Q_DECLARE_METATYPE(clab::PlacementPolicy)
+
+namespace {
+
+const std::vector<std::pair<Transport, WakeStrategy>> kAllTransports = {
+    {Transport::Pipe, WakeStrategy::Blocking},       {Transport::Fifo, WakeStrategy::Blocking},
+    {Transport::PosixMq, WakeStrategy::Blocking},    {Transport::SysvMq, WakeStrategy::Blocking},
+    {Transport::UnixStream, WakeStrategy::Blocking}, {Transport::UnixDgram, WakeStrategy::Blocking},
+    {Transport::ShmChannel, WakeStrategy::Blocking}, {Transport::ShmChannel, WakeStrategy::Spinning},
+};
+
+QByteArray transportName(Transport t, WakeStrategy w)
+{
+    QByteArray n = toString(t);
+    if (t == Transport::ShmChannel)
+        n += w == WakeStrategy::Spinning ? " spinning" : " blocking";
+    return n;
+}
+
+ExperimentSpec messagingSpec(Transport t, MessagePattern p, ExecutionModel e, std::uint32_t size,
+                             WakeStrategy w = WakeStrategy::Blocking)
+{
+    ExperimentSpec s;
+    s.name = "message passing test";
+    s.primitive = PrimitiveKind::MessagePassing;
+    s.execution = e;
+    s.workers = 2;
+    s.durationNs = 120'000'000;
+    s.warmupNs = 20'000'000;
+    s.sampleIntervalNs = 10'000'000;
+    // Across both CPUs: a spinning pair on one CPU would only progress at scheduler time slices.
+    s.placement = PlacementPolicy::Spread;
+    s.messaging.transport = t;
+    s.messaging.pattern = p;
+    s.messaging.messageSize = size;
+    s.messaging.wake = w;
+    return s;
+}
+
+RunResult run(const ExperimentSpec &spec, const RunHooks &hooks = {}, StatsRing *ringOut = nullptr)
+{
+    StatsRing ring = StatsRing::createAnonymous(spec.workers, recommendedLaneCapacity(spec.sampleIntervalNs));
+    (void)ringOut;
+    return runExperiment(spec, ring, SupervisorOptions{}, hooks);
+}
+
+const ResultCheck *findCheck(const RunResult &r, const char *name)
+{
+    for (const auto &c : r.checks) {
+        if (c.name == name)
+            return &c;
+    }
+    return nullptr;
+}
+
+const NamedFigure *findFigure(const RunResult &r, const char *name)
+{
+    for (const auto &f : r.figures) {
+        if (f.name == name)
+            return &f;
+    }
+    return nullptr;
+}
+
+QByteArray describe(const RunResult &r)
+{
+    QByteArray out = "status " + QByteArray::fromStdString(r.status) + " " + QByteArray::fromStdString(r.error);
+    for (const auto &w : r.workers)
+        out += "\n  worker " + QByteArray::number(w.index) + " " + QByteArray::fromStdString(w.exitState) + " ops " +
+               QByteArray::number(qulonglong(w.ops)) + " bytes " + QByteArray::number(qulonglong(w.bytes)) + " " +
+               QByteArray::fromStdString(w.error);
+    for (const auto &c : r.checks)
+        out += "\n  check " + QByteArray::fromStdString(c.name) + (c.passed ? " passed: " : " FAILED: ") +
+               QByteArray::fromStdString(c.detail);
+    return out;
+}
+
+#define VERIFY_CHECK(result, name)                                                                                        \
+    do {                                                                                                                  \
+        const ResultCheck *c_ = findCheck((result), (name));                                                              \
+        QVERIFY2(c_ != nullptr, QByteArray(QByteArray("no check ") + (name) + "\n" + describe(result)).constData());    \
+        QVERIFY2(c_->passed, QByteArray(QByteArray("check ") + (name) + " failed\n" + describe(result)).constData());   \
+    } while (false)
+
+// System V message queue ids, from /proc/sysvipc/msg (what `ipcs -q` prints).
+QSet<int> sysvQueueIds()
+{
+    QSet<int> ids;
+    QFile f(QStringLiteral("/proc/sysvipc/msg"));
+    if (!f.open(QIODevice::ReadOnly))
+        return ids;
+    f.readLine(); // header
+    while (!f.atEnd()) {
+        const QList<QByteArray> cols = f.readLine().simplified().split(' ');
+        if (cols.size() > 1)
+            ids.insert(cols[1].toInt());
+    }
+    return ids;
+}
+
+// Children of every thread of this process (workers, clean-up process) still in the table.
+QList<int> childProcesses(int pid = 0)
+{
+    QList<int> out;
+    const QString base = pid ? QStringLiteral("/proc/%1/task").arg(pid) : QStringLiteral("/proc/self/task");
+    const QStringList tasks = QDir(base).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &t : tasks) {
+        QFile f(base + QLatin1Char('/') + t + QStringLiteral("/children"));
+        if (f.open(QIODevice::ReadOnly)) {
+            const QList<QByteArray> pids = f.readAll().simplified().split(' ');
+            for (const QByteArray &p : pids) {
+                if (!p.isEmpty())
+                    out.append(p.toInt());
+            }
+        }
+    }
+    return out;
+}
+
+bool processGone(int pid)
+{
+    if (kill(pid, 0) != 0)
+        return errno == ESRCH;
+    // A zombie still answers kill(); it is gone for our purposes once nothing runs.
+    QFile f(QStringLiteral("/proc/%1/stat").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return true;
+    const QByteArray stat = f.readAll();
+    const qsizetype close = stat.lastIndexOf(')');
+    return close > 0 && stat.size() > close + 2 && stat.at(close + 2) == 'Z';
+}
+
+} // namespace
+
+class TestMessagePassing : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void init();
+    void cleanup();
+
+    void transports_data();
+    void transports();
+    void payloadSizes_data();
+    void payloadSizes();
+    void operationBound_data();
+    void operationBound();
+    void severalPairs();
+    void userStopWhileBlocked();
+    void keepCpusAwake();
+    void overLimit_data();
+    void overLimit();
+    void posixQueueMemoryLimit();
+    void badSpecs_data();
+    void badSpecs();
+    void peerKilled_data();
+    void peerKilled();
+    void runnerKilled_data();
+    void runnerKilled();
+    void shmRingAgainstLockedBaseline_data();
+    void shmRingAgainstLockedBaseline();
+
+private:
+    void verifyNothingLeft();
+
+    QTemporaryDir m_tmp;       // TMPDIR of the runs: where FIFO directories are made
+    QTemporaryDir m_mqMount;   // an mqueue file system mounted here when /dev/mqueue is not
+    QString m_mqDir;           // where POSIX queue names can be listed ("" if nowhere)
+    bool m_mounted = false;
+    QSet<int> m_sysvBefore;
+};
+
+void TestMessagePassing::initTestCase()
+{
+    QVERIFY(m_tmp.isValid());
+    qputenv("TMPDIR", QFile::encodeName(m_tmp.path()));
+    // POSIX queue names are only visible through an mqueue file system.
+    QFile mounts(QStringLiteral("/proc/mounts"));
+    if (mounts.open(QIODevice::ReadOnly)) {
+        for (const QByteArray &line : mounts.readAll().split('\n')) {
+            const QList<QByteArray> cols = line.split(' ');
+            if (cols.size() > 2 && cols[2] == "mqueue") {
+                m_mqDir = QString::fromLocal8Bit(cols[1]);
+                break;
+            }
+        }
+    }
+    if (m_mqDir.isEmpty() && m_mqMount.isValid() &&
+        mount("mqueue", QFile::encodeName(m_mqMount.path()).constData(), "mqueue", 0, nullptr) == 0) {
+        m_mqDir = m_mqMount.path();
+        m_mounted = true;
+    }
+    if (m_mqDir.isEmpty())
+        qInfo("no mqueue file system to list POSIX queue names in: that part of the clean-up checks is skipped");
+}
+
+void TestMessagePassing::cleanupTestCase()
+{
+    if (m_mounted)
+        umount(QFile::encodeName(m_mqMount.path()).constData());
+}
+
+void TestMessagePassing::init()
+{
+    m_sysvBefore = sysvQueueIds();
+}
+
+void TestMessagePassing::cleanup()
+{
+    verifyNothingLeft();
+}
+
+void TestMessagePassing::verifyNothingLeft()
+{
+    const QSet<int> now = sysvQueueIds();
+    QSet<int> extra = now - m_sysvBefore;
+    QVERIFY2(extra.isEmpty(), "System V message queues left behind");
+    QVERIFY2(QDir(m_tmp.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System).isEmpty(),
+             "a FIFO directory was left in TMPDIR");
+    if (!m_mqDir.isEmpty()) {
+        const QString prefix = QStringLiteral("clab-mq-%1-").arg(getpid());
+        const QStringList names = QDir(m_mqDir).entryList(QDir::Files | QDir::System);
+        for (const QString &n : names)
+            QVERIFY2(!n.startsWith(prefix), qPrintable(QStringLiteral("POSIX queue left behind: ") + n));
+    }
+    const QList<int> kids = childProcesses();
+    QVERIFY2(kids.isEmpty(), "a worker or clean-up process outlived its run");
+}
+
+void TestMessagePassing::transports_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    QTest::addColumn<MessagePattern>("pattern");
+    QTest::addColumn<ExecutionModel>("execution");
+    for (const auto &[t, w] : kAllTransports) {
+        for (MessagePattern p : {MessagePattern::PingPong, MessagePattern::Streaming}) {
+            for (ExecutionModel e : {ExecutionModel::Threads, ExecutionModel::Processes}) {
+                QTest::addRow("%s %s %s", transportName(t, w).constData(), toString(p), toString(e)) << t << w << p << e;
+            }
+        }
+    }
+}
+
+// Every transport moves the bytes it should, intact, in both patterns and both execution models.
+void TestMessagePassing::transports()
+{
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    QFETCH(MessagePattern, pattern);
+    QFETCH(ExecutionModel, execution);
+    constexpr std::uint32_t size = 100; // not a multiple of 8 or 64: the stamps' edges are exercised
+    ExperimentSpec spec = messagingSpec(transport, pattern, execution, size, wake);
+    // Two spinning workers fill both CPUs: give the supervisor, which shares them, time to
+    // switch phases (it opens and closes the measured phase).
+    if (wake == WakeStrategy::Spinning)
+        spec.durationNs = 400'000'000;
+    const RunResult r = run(spec);
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    QCOMPARE(r.workers.size(), std::size_t{2});
+    for (const auto &w : r.workers) {
+        QVERIFY2(w.finalValid, describe(r).constData());
+        QVERIFY2(w.ops > 0, describe(r).constData());
+        // Ping-pong: each side moves a message each way per round trip.
+        const std::uint64_t perOp = pattern == MessagePattern::PingPong ? 2 * size : size;
+        QCOMPARE(w.bytes, w.ops * perOp);
+        QCOMPARE(w.pinnedCpu, w.cpusSeen.size() == 1 ? w.cpusSeen.front() : w.pinnedCpu);
+    }
+    VERIFY_CHECK(r, "payloadIntact");
+    VERIFY_CHECK(r, "pairsEndedCleanly");
+    VERIFY_CHECK(r, "allDelivered");
+    // The round trip counts of both sides of a pair agree to within the phase switch.
+    const NamedFigure *wake0 = findFigure(r, "wakeStrategy");
+    QVERIFY(wake0);
+    QCOMPARE(wake0->value, transport != Transport::ShmChannel ? 0.0 : wake == WakeStrategy::Spinning ? 2.0 : 1.0);
+    QVERIFY(!wake0->label.empty());
+    const NamedFigure *cross = findFigure(r, "pairsCrossCpu");
+    QVERIFY(cross);
+    QCOMPARE(cross->value, 1.0);
+    if (pattern == MessagePattern::PingPong) {
+        QVERIFY2(r.workers[0].histogram.total() > 0, "the initiator timed no round trip");
+        QCOMPARE(r.workers[1].histogram.total(), std::uint64_t{0});
+        const NamedFigure *p50 = findFigure(r, "roundTripP50");
+        QVERIFY(p50 && p50->value > 0);
+        QVERIFY(findFigure(r, "cpuPerRoundTripInitiator"));
+        QVERIFY(findFigure(r, "cpuPerRoundTripResponder"));
+        QVERIFY(findFigure(r, "roundTripsPerSecond")->value > 0);
+    } else {
+        QVERIFY(findFigure(r, "cpuPerMessageSender"));
+        QVERIFY(findFigure(r, "cpuPerMessageReceiver"));
+        QVERIFY(findFigure(r, "bytesPerSecond")->value > 0);
+    }
+}
+
+void TestMessagePassing::payloadSizes_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    QTest::addColumn<MessagePattern>("pattern");
+    QTest::addColumn<std::uint32_t>("size");
+    const std::uint32_t sizes[] = {1, 7, 15, 4096, 65536, 1U << 20};
+    for (std::uint32_t n : sizes) {
+        for (MessagePattern p : {MessagePattern::PingPong, MessagePattern::Streaming}) {
+            QTest::addRow("pipe %s %u B", toString(p), n) << Transport::Pipe << WakeStrategy::Blocking << p << n;
+            QTest::addRow("unix-stream %s %u B", toString(p), n) << Transport::UnixStream << WakeStrategy::Blocking << p << n;
+            QTest::addRow("shm-channel %s %u B", toString(p), n) << Transport::ShmChannel << WakeStrategy::Blocking << p << n;
+        }
+        if (n <= 8192)
+            QTest::addRow("posix-mq streaming %u B", n) << Transport::PosixMq << WakeStrategy::Blocking
+                                                         << MessagePattern::Streaming << n;
+    }
+    QTest::addRow("unix-dgram streaming 1 MiB (buffer raised to fit)")
+        << Transport::UnixDgram << WakeStrategy::Blocking << MessagePattern::Streaming << (1U << 20);
+}
+
+// Receivers check content at every size, including messages larger than the pipe (several
+// reads per message) and than one page.
+void TestMessagePassing::payloadSizes()
+{
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    QFETCH(MessagePattern, pattern);
+    QFETCH(std::uint32_t, size);
+    ExperimentSpec spec = messagingSpec(transport, pattern, ExecutionModel::Threads, size, wake);
+    spec.durationNs = 60'000'000;
+    const RunResult r = run(spec);
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    VERIFY_CHECK(r, "payloadIntact");
+    VERIFY_CHECK(r, "allDelivered");
+    const ResultCheck *intact = findCheck(r, "payloadIntact");
+    QVERIFY2(QByteArray::fromStdString(intact->detail).contains("byte for byte"), intact->detail.c_str());
+    QCOMPARE(findFigure(r, "messageSize")->value, double(size));
+}
+
+void TestMessagePassing::operationBound_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<MessagePattern>("pattern");
+    QTest::addColumn<ExecutionModel>("execution");
+    for (MessagePattern p : {MessagePattern::PingPong, MessagePattern::Streaming}) {
+        for (ExecutionModel e : {ExecutionModel::Threads, ExecutionModel::Processes}) {
+            QTest::addRow("pipe %s %s", toString(p), toString(e)) << Transport::Pipe << p << e;
+            QTest::addRow("shm-channel %s %s", toString(p), toString(e)) << Transport::ShmChannel << p << e;
+            QTest::addRow("sysv-mq %s %s", toString(p), toString(e)) << Transport::SysvMq << p << e;
+        }
+    }
+}
+
+// A run bounded by operations ends by itself, with a warm-up whose phase switch each side sees
+// at a different moment: the side that finishes first says bye and the other is not left waiting.
+void TestMessagePassing::operationBound()
+{
+    QFETCH(Transport, transport);
+    QFETCH(MessagePattern, pattern);
+    QFETCH(ExecutionModel, execution);
+    ExperimentSpec spec = messagingSpec(transport, pattern, execution, 64);
+    spec.durationNs = 0;
+    spec.operationsPerWorker = 2000;
+    spec.warmupNs = 30'000'000;
+    QElapsedTimer t;
+    t.start();
+    const RunResult r = run(spec);
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    for (const auto &w : r.workers) {
+        QVERIFY2(w.ops <= 2000, describe(r).constData());
+        QVERIFY2(w.finalValid, describe(r).constData());
+    }
+    // At least one side of the pair did exactly its operations.
+    QVERIFY2(r.workers[0].ops == 2000 || r.workers[1].ops == 2000, describe(r).constData());
+    VERIFY_CHECK(r, "pairsEndedCleanly");
+    VERIFY_CHECK(r, "allDelivered");
+    VERIFY_CHECK(r, "payloadIntact");
+    QVERIFY2(t.elapsed() < 10'000, "an operation-bounded run took far too long");
+}
+
+// Several pairs at once, each on its own channel; the totals of each pair balance.
+void TestMessagePassing::severalPairs()
+{
+    for (ExecutionModel e : {ExecutionModel::Threads, ExecutionModel::Processes}) {
+        ExperimentSpec spec = messagingSpec(Transport::PosixMq, MessagePattern::PingPong, e, 256);
+        spec.workers = 6;
+        spec.placement = PlacementPolicy::Unpinned;
+        const RunResult r = run(spec);
+        QVERIFY2(r.status == "finished", describe(r).constData());
+        QCOMPARE(r.workers.size(), std::size_t{6});
+        for (const auto &w : r.workers)
+            QVERIFY2(w.ops > 0, describe(r).constData());
+        VERIFY_CHECK(r, "allDelivered");
+        VERIFY_CHECK(r, "pairsEndedCleanly");
+        QVERIFY(QByteArray::fromStdString(findCheck(r, "pairsEndedCleanly")->detail).contains("3 pairs"));
+        verifyNothingLeft();
+    }
+}
+
+// A stop requested by the user while workers sit in blocking calls ends the run cleanly: the
+// bye exchange wakes whoever waits.
+void TestMessagePassing::userStopWhileBlocked()
+{
+    for (const auto &[t, w] : kAllTransports) {
+        for (MessagePattern p : {MessagePattern::PingPong, MessagePattern::Streaming}) {
+            ExperimentSpec spec = messagingSpec(t, p, ExecutionModel::Threads, 512, w);
+            spec.durationNs = 30'000'000'000ULL;
+            std::atomic<int> stop{0};
+            RunHooks hooks;
+            hooks.interrupt = &stop;
+            hooks.onProgress = [&](const RunProgress &pr) {
+                if (std::strcmp(pr.phase, "measuring") == 0 && pr.opsDone > 0)
+                    stop.store(1);
+            };
+            QElapsedTimer timer;
+            timer.start();
+            const RunResult r = run(spec, hooks);
+            const QByteArray what = transportName(t, w) + " " + toString(p) + ": " + describe(r);
+            QVERIFY2(r.status == "stopped", what.constData());
+            QVERIFY2(timer.elapsed() < 5'000, what.constData());
+            for (const auto &wr : r.workers)
+                QVERIFY2(wr.exitState == "finished", what.constData());
+            VERIFY_CHECK(r, "pairsEndedCleanly");
+            VERIFY_CHECK(r, "allDelivered");
+            verifyNothingLeft();
+        }
+    }
+}
+
+void TestMessagePassing::keepCpusAwake()
+{
+    ExperimentSpec spec = messagingSpec(Transport::Pipe, MessagePattern::PingPong, ExecutionModel::Threads, 64);
+    spec.messaging.keepCpusAwake = true;
+    if (access("/dev/cpu_dma_latency", W_OK) != 0) {
+        // Without write access the run must be refused with the parameter named, not run anyway.
+        try {
+            run(spec);
+            QFAIL("a run that cannot keep CPUs awake was not refused");
+        } catch (const std::runtime_error &e) {
+            QVERIFY2(std::strstr(e.what(), "primitive.keepCpusAwake") != nullptr, e.what());
+        }
+        QSKIP("no write access to /dev/cpu_dma_latency: only the refusal is tested");
+    }
+    const RunResult r = run(spec);
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    const NamedFigure *f = findFigure(r, "keepCpusAwake");
+    QVERIFY(f);
+    QCOMPARE(f->value, 1.0);
+    // The request is held only while the run lasts: the file is closed again.
+    QDir fds(QStringLiteral("/proc/self/fd"));
+    for (const QString &fd : fds.entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::System))
+        QVERIFY(QFile::symLinkTarget(fds.filePath(fd)) != QStringLiteral("/dev/cpu_dma_latency"));
+}
+
+void TestMessagePassing::overLimit_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<std::uint32_t>("size");
+    QTest::addColumn<std::uint32_t>("depth");
+    QTest::addColumn<QByteArray>("mustSay"); // '|'-separated pieces the error must contain
+    const IpcLimits lim = readIpcLimits();
+    if (lim.mqMsgsizeMax > 0 && lim.mqMsgsizeMax < long(limits::kMaxMessageSize)) {
+        const auto over = std::uint32_t(lim.mqMsgsizeMax * 2);
+        QTest::addRow("posix-mq message over msgsize_max")
+            << Transport::PosixMq << over << 0U
+            << QByteArray("primitive.messageSize: " + QByteArray::number(over) +
+                          " bytes is over this machine's POSIX message-queue limit of " +
+                          QByteArray::number(qlonglong(lim.mqMsgsizeMax)) + " (/proc/sys/fs/mqueue/msgsize_max)|sysctl");
+    }
+    if (lim.mqMsgMax > 0)
+        QTest::addRow("posix-mq depth over msg_max")
+            << Transport::PosixMq << 64U << std::uint32_t(lim.mqMsgMax + 1)
+            << QByteArray("primitive.queueDepth|" + QByteArray::number(qlonglong(lim.mqMsgMax)) + "|/proc/sys/fs/mqueue/msg_max");
+    if (lim.sysvMsgMax > 0 && lim.sysvMsgMax < long(limits::kMaxMessageSize))
+        QTest::addRow("sysv-mq message over msgmax")
+            << Transport::SysvMq << std::uint32_t(lim.sysvMsgMax + 1) << 0U
+            << QByteArray("primitive.messageSize|" + QByteArray::number(qlonglong(lim.sysvMsgMax)) + "|/proc/sys/kernel/msgmax");
+    if (lim.unixMaxDgramQlen > 0)
+        QTest::addRow("unix-dgram depth over max_dgram_qlen")
+            << Transport::UnixDgram << 64U << std::uint32_t(lim.unixMaxDgramQlen + 1)
+            << QByteArray("primitive.queueDepth|/proc/sys/net/unix/max_dgram_qlen");
+    QTest::addRow("shm-channel ring over 1 GiB")
+        << Transport::ShmChannel << (1U << 20) << 2048U << QByteArray("primitive.queueDepth|MiB");
+}
+
+// A request beyond the machine's limits is refused before anything runs, with the parameter,
+// the limit and where it comes from named; nothing is created or left behind.
+void TestMessagePassing::overLimit()
+{
+    QFETCH(Transport, transport);
+    QFETCH(std::uint32_t, size);
+    QFETCH(std::uint32_t, depth);
+    QFETCH(QByteArray, mustSay);
+    ExperimentSpec spec = messagingSpec(transport, MessagePattern::PingPong, ExecutionModel::Processes, size);
+    spec.messaging.queueDepth = depth;
+    try {
+        const RunResult r = run(spec);
+        QFAIL(QByteArray("the request was not refused: " + describe(r)).constData());
+    } catch (const std::runtime_error &e) {
+        for (const QByteArray &piece : mustSay.split('|'))
+            QVERIFY2(std::strstr(e.what(), piece.constData()) != nullptr,
+                     QByteArray(QByteArray("error lacks \"") + piece + "\": " + e.what()).constData());
+    }
+}
+
+// More POSIX queues than this user's RLIMIT_MSGQUEUE allows: refused plainly, naming the limit.
+void TestMessagePassing::posixQueueMemoryLimit()
+{
+    const IpcLimits lim = readIpcLimits();
+    if (lim.mqBytesRlimit == UINT64_MAX || lim.mqMsgsizeMax <= 0 || lim.mqMsgDefault <= 0)
+        QSKIP("RLIMIT_MSGQUEUE is unlimited here: there is no limit to run into");
+    const std::uint64_t perQueue = posixMqCharge(std::uint64_t(lim.mqMsgDefault), std::uint64_t(lim.mqMsgsizeMax));
+    const std::uint64_t queues = lim.mqBytesRlimit / perQueue + 1;
+    ExperimentSpec spec = messagingSpec(Transport::PosixMq, MessagePattern::Streaming, ExecutionModel::Threads,
+                                        std::uint32_t(lim.mqMsgsizeMax));
+    spec.workers = std::uint32_t(2 * queues);
+    spec.placement = PlacementPolicy::Unpinned;
+    try {
+        run(spec);
+        QFAIL("more queues than RLIMIT_MSGQUEUE allows were not refused");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(std::strstr(e.what(), "RLIMIT_MSGQUEUE") != nullptr, e.what());
+        QVERIFY2(std::strstr(e.what(), "ulimit -q") != nullptr, e.what());
+    }
+}
+
+void TestMessagePassing::badSpecs_data()
+{
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<ExecutionModel>("execution");
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    QTest::addColumn<QByteArray>("mustSay");
+    QTest::addRow("odd worker count") << 3 << ExecutionModel::Threads << Transport::Pipe << WakeStrategy::Blocking
+                                      << QByteArray("workers: ");
+    QTest::addRow("sequential") << 1 << ExecutionModel::Sequential << Transport::Pipe << WakeStrategy::Blocking
+                                << QByteArray("execution: ");
+    QTest::addRow("spinning pipe") << 2 << ExecutionModel::Threads << Transport::Pipe << WakeStrategy::Spinning
+                                   << QByteArray("primitive.wake: ");
+}
+
+void TestMessagePassing::badSpecs()
+{
+    QFETCH(int, workers);
+    QFETCH(ExecutionModel, execution);
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    QFETCH(QByteArray, mustSay);
+    ExperimentSpec spec = messagingSpec(transport, MessagePattern::PingPong, execution, 64, wake);
+    spec.workers = std::uint32_t(workers);
+    spec.placement = PlacementPolicy::Unpinned;
+    if (execution == ExecutionModel::Sequential) {
+        spec.durationNs = 0;
+        spec.operationsPerWorker = 10;
+    }
+    try {
+        run(spec);
+        QFAIL("the experiment was not refused");
+    } catch (const std::runtime_error &e) {
+        QVERIFY2(std::strncmp(e.what(), mustSay.constData(), std::size_t(mustSay.size())) == 0, e.what());
+    }
+}
+
+void TestMessagePassing::peerKilled_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    QTest::addColumn<MessagePattern>("pattern");
+    QTest::addColumn<int>("victim");
+    for (const auto &[t, w] : kAllTransports) {
+        QTest::addRow("%s ping-pong, responder killed", transportName(t, w).constData())
+            << t << w << MessagePattern::PingPong << 1;
+        QTest::addRow("%s ping-pong, initiator killed", transportName(t, w).constData())
+            << t << w << MessagePattern::PingPong << 0;
+    }
+    QTest::addRow("pipe streaming, receiver killed") << Transport::Pipe << WakeStrategy::Blocking << MessagePattern::Streaming << 1;
+    QTest::addRow("sysv-mq streaming, sender killed") << Transport::SysvMq << WakeStrategy::Blocking << MessagePattern::Streaming << 0;
+    QTest::addRow("shm-channel streaming, receiver killed")
+        << Transport::ShmChannel << WakeStrategy::Blocking << MessagePattern::Streaming << 1;
+}
+
+// SIGKILL one worker process mid-run: the run fails naming that worker, the survivor's blocking
+// call returns (it is not left for the supervisor's SIGKILL) and it says why it stopped.
+void TestMessagePassing::peerKilled()
+{
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    QFETCH(MessagePattern, pattern);
+    QFETCH(int, victim);
+    ExperimentSpec spec = messagingSpec(transport, pattern, ExecutionModel::Processes, 256, wake);
+    spec.durationNs = 30'000'000'000ULL;
+    StatsRing ring = StatsRing::createAnonymous(spec.workers, recommendedLaneCapacity(spec.sampleIntervalNs));
+    bool killed = false;
+    RunHooks hooks;
+    hooks.onProgress = [&](const RunProgress &p) {
+        if (killed || std::strcmp(p.phase, "measuring") != 0 || p.opsDone == 0)
+            return;
+        const auto *prod = reinterpret_cast<const clab_lane_producer *>(ring.lane(std::uint32_t(victim)));
+        const int pid = std::atomic_ref<const std::int32_t>(prod->pid).load();
+        if (pid > 0 && kill(pid, SIGKILL) == 0)
+            killed = true;
+    };
+    QElapsedTimer timer;
+    timer.start();
+    const RunResult r = runExperiment(spec, ring, SupervisorOptions{}, hooks);
+    const qint64 ms = timer.elapsed();
+    QVERIFY(killed);
+    QVERIFY2(r.status == "failed", describe(r).constData());
+    const QByteArray error = QByteArray::fromStdString(r.error);
+    const QByteArray victimName = "worker " + QByteArray::number(victim);
+    QVERIFY2(error.contains(victimName) && error.contains("SIGKILL"), describe(r).constData());
+    const int survivor = victim ^ 1;
+    // The survivor ended on its own (its blocking call returned), not by the supervisor's kill.
+    QVERIFY2(r.workers[std::size_t(survivor)].exitState == "finished", describe(r).constData());
+    const ResultCheck *ended = findCheck(r, "pairsEndedCleanly");
+    QVERIFY(ended);
+    QVERIFY(!ended->passed);
+    QVERIFY2(QByteArray::fromStdString(ended->detail).contains(victimName), ended->detail.c_str());
+    QVERIFY2(ms < 10'000, "the run took far too long to end after a peer died");
+}
+
+void TestMessagePassing::runnerKilled_data()
+{
+    QTest::addColumn<QString>("transport");
+    QTest::addColumn<QString>("execution");
+    for (const char *t : {"sysv-mq", "fifo", "posix-mq"}) {
+        for (const char *e : {"threads", "processes"})
+            QTest::addRow("%s %s", t, e) << QString::fromLatin1(t) << QString::fromLatin1(e);
+    }
+}
+
+// SIGKILL the runner itself mid-run: its workers die with it, and the clean-up process removes
+// the System V queues (which have no name to remove early), then exits.
+void TestMessagePassing::runnerKilled()
+{
+    QFETCH(QString, transport);
+    QFETCH(QString, execution);
+    QProcess client;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("TMPDIR"), m_tmp.path());
+    client.setProcessEnvironment(env);
+    client.start(QStringLiteral(CLAB_MP_CLIENT), {transport, execution});
+    QVERIFY2(client.waitForStarted(5000), qPrintable(client.errorString()));
+    QByteArray line;
+    QElapsedTimer timer;
+    timer.start();
+    while (!line.startsWith("measuring") && timer.elapsed() < 15'000) {
+        if (!client.canReadLine())
+            client.waitForReadyRead(200);
+        if (client.canReadLine())
+            line = client.readLine().trimmed();
+        QVERIFY2(!line.startsWith("error"), line.constData());
+    }
+    QVERIFY2(line.startsWith("measuring"), "the client did not start measuring");
+    QList<int> pids;
+    for (const QByteArray &p : line.split(' ').mid(1))
+        pids.append(p.toInt());
+    const int runnerPid = pids.takeFirst();
+    QVERIFY(!pids.isEmpty()); // at least the clean-up process
+    const QSet<int> sysvDuring = sysvQueueIds();
+    if (transport == QLatin1String("sysv-mq"))
+        QVERIFY2(sysvDuring.size() > m_sysvBefore.size(), "the run's System V queues are not visible");
+    QCOMPARE(kill(runnerPid, SIGKILL), 0);
+    QVERIFY(client.waitForFinished(5000));
+    QTRY_VERIFY_WITH_TIMEOUT(std::all_of(pids.begin(), pids.end(), processGone), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT((sysvQueueIds() - m_sysvBefore).isEmpty(), 5000);
+    if (!m_mqDir.isEmpty()) {
+        const QString prefix = QStringLiteral("clab-mq-%1-").arg(runnerPid);
+        const QStringList names = QDir(m_mqDir).entryList(QDir::Files | QDir::System);
+        for (const QString &n : names)
+            QVERIFY2(!n.startsWith(prefix), qPrintable(QStringLiteral("POSIX queue left behind: ") + n));
+    }
+    // cleanup() checks the FIFO directory and our own children.
+}
+
+void TestMessagePassing::shmRingAgainstLockedBaseline_data()
+{
+    QTest::addColumn<int>("impl"); // 0: ring blocking, 1: ring spinning, 2: locked baseline
+    QTest::addColumn<std::uint32_t>("size");
+    for (std::uint32_t n : {1U, 64U, 100U, 4096U}) {
+        QTest::addRow("ring blocking %u B", n) << 0 << n;
+        QTest::addRow("ring spinning %u B", n) << 1 << n;
+        QTest::addRow("locked baseline %u B", n) << 2 << n;
+    }
+}
+
+// The ring and its naive baseline behind the same interface move a long stream in order, through
+// a small ring that fills and empties many times (so both wait paths are taken).
+void TestMessagePassing::shmRingAgainstLockedBaseline()
+{
+    QFETCH(int, impl);
+    QFETCH(std::uint32_t, size);
+    constexpr std::uint64_t kSlots = 8, kMessages = 20'000;
+    const std::uint64_t bytes = std::max(ShmRingHeader::bytesFor(kSlots, size), LockedShmQueue::bytesFor(kSlots, size));
+    std::vector<std::byte> storage(bytes + 64);
+    void *mem = reinterpret_cast<void *>((reinterpret_cast<std::uintptr_t>(storage.data()) + 63) & ~std::uintptr_t{63});
+    std::atomic<bool> interrupt{false};
+    std::uint64_t bad = 0;
+    auto body = [&](auto tx, auto rx) {
+        std::thread consumer([&] {
+            std::vector<std::byte> buf(size);
+            for (std::uint64_t i = 0; i < kMessages; ++i) {
+                if (rx.receive(buf.data(), size) != ChannelStatus::Ok)
+                    return;
+                std::uint64_t v = 0;
+                std::memcpy(&v, buf.data(), std::min<std::size_t>(size, 8));
+                const std::uint64_t want = size >= 8 ? i : i & ((1ULL << (8 * size)) - 1);
+                bad += v != want;
+            }
+        });
+        std::vector<std::byte> buf(size);
+        for (std::uint64_t i = 0; i < kMessages; ++i) {
+            std::memcpy(buf.data(), &i, std::min<std::size_t>(size, 8));
+            QCOMPARE(tx.send(buf.data(), size), ChannelStatus::Ok);
+        }
+        consumer.join();
+    };
+    if (impl == 2) {
+        LockedShmQueue *q = nullptr;
+        QCOMPARE(LockedShmQueue::create(mem, kSlots, size, &q), 0);
+        body(LockedShmEndpoint(q, &interrupt), LockedShmEndpoint(q, &interrupt));
+        q->destroy();
+    } else {
+        ShmRingHeader *h = ShmRingHeader::create(mem, kSlots, size);
+        if (impl == 0)
+            body(ShmRingProducer<ShmWait::Blocking>(h, &interrupt), ShmRingConsumer<ShmWait::Blocking>(h, &interrupt));
+        else
+            body(ShmRingProducer<ShmWait::Spinning>(h, &interrupt), ShmRingConsumer<ShmWait::Spinning>(h, &interrupt));
+        QCOMPARE(h->head.load(), kMessages);
+        QCOMPARE(h->tail.load(), kMessages);
+        QCOMPARE(h->sizeGuess(), std::uint64_t{0});
+    }
+    QCOMPARE(bad, std::uint64_t{0});
+}
+
+QTEST_GUILESS_MAIN(TestMessagePassing)
+#include "tst_message_passing.moc"
