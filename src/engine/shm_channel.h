@@ -8,9 +8,10 @@
 //
 // How a party waits when the ring is empty (consumer) or full (producer) is chosen at compile
 // time and is part of what is measured:
-//   * Blocking: the waiter announces itself in a flag, re-checks, and sleeps on a futex; the
-//     other side makes the futex call only when that flag says someone sleeps, and clears it as it
-//     does, so a busy channel costs no system call at all and a sleep costs exactly one wake-up.
+//   * Blocking: the waiter announces in a word what it waits for, re-checks, and sleeps on a
+//     futex; the other side makes the futex call only when that word says someone sleeps for what
+//     it has just done, and clears it as it does, so a busy channel costs no system call at all
+//     and a sleep costs exactly one wake-up.
 //   * Spinning: the waiter busy-waits with `pause`, never entering the kernel.
 //
 // A naive baseline with the same interface, LockedShmQueue (a process-shared mutex and two
@@ -35,7 +36,6 @@
 namespace clab {
 
 static_assert(std::atomic<std::uint64_t>::is_always_lock_free, "the ring's indexes must be lock-free in shared memory");
-static_assert(std::atomic<std::uint32_t>::is_always_lock_free, "the ring's sleep flags must be lock-free in shared memory");
 static_assert(std::endian::native == std::endian::little, "the futex word is the low half of a 64-bit index");
 
 enum class ShmWait { Blocking, Spinning };
@@ -69,19 +69,38 @@ inline void futexWake32(std::uint32_t *word) noexcept
     syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
+// Called after `index` was stored and a seq_cst fence: wakes the other party if it sleeps waiting
+// for a value `index` has reached. The compare-exchange clears only the sleep it saw, so a waker
+// that read an old sleep's value can never clear a newer one (which would lose that wake-up), and
+// one sleep costs one wake-up call however many messages pass before the sleeper runs.
+inline void wakeIfWaiting(std::atomic<std::uint64_t> &waitsFor, std::uint64_t index,
+                          std::atomic<std::uint64_t> &indexWord) noexcept
+{
+    std::uint64_t w = waitsFor.load(std::memory_order_relaxed);
+    while (w != 0 && w <= index) [[unlikely]] {
+        if (waitsFor.compare_exchange_weak(w, 0, std::memory_order_relaxed)) {
+            futexWake32(lowWord(indexWord));
+            return;
+        }
+    }
+}
+
 } // namespace shm_detail
 
 // The ring's shared part. Requires: zero-filled or constructed in place before either party
 // uses it; exactly one producer and one consumer at a time.
 //
 // Cache lines: `head` is written by the producer only, `tail` by the consumer only, and each
-// sleep flag only by the party that sleeps, each on its own line, so the only lines that move
+// sleep word (mostly) by the party that sleeps, each on its own line, so the only lines that move
 // between the two CPUs are the one a side has just written and the slots themselves.
 struct ShmRingHeader {
     alignas(CLAB_CACHE_LINE) std::atomic<std::uint64_t> head{0}; // messages published
     alignas(CLAB_CACHE_LINE) std::atomic<std::uint64_t> tail{0}; // messages consumed
-    alignas(CLAB_CACHE_LINE) std::atomic<std::uint32_t> consumerSleeping{0};
-    alignas(CLAB_CACHE_LINE) std::atomic<std::uint32_t> producerSleeping{0};
+    // Blocking mode only. Non-zero while a party sleeps: the index value that will end its sleep
+    // (head the consumer waits for, tail the producer waits for). Written by the sleeper; cleared
+    // by it when it stops waiting, or by the other side with a compare-exchange when it wakes it.
+    alignas(CLAB_CACHE_LINE) std::atomic<std::uint64_t> consumerWaitsFor{0};
+    alignas(CLAB_CACHE_LINE) std::atomic<std::uint64_t> producerWaitsFor{0};
     // Read-only after init.
     alignas(CLAB_CACHE_LINE) std::uint64_t slots = 0;       // capacity in messages
     std::uint64_t slotSize = 0;                             // bytes per slot (multiple of a cache line)
@@ -124,10 +143,9 @@ static_assert(sizeof(ShmRingHeader) % CLAB_CACHE_LINE == 0);
 // Memory ordering: send() writes the slot, then stores head with release, so a consumer that
 // loads head with acquire sees the whole message; it loads tail with acquire before reusing a
 // slot, so the consumer's copy out of that slot happened before. Blocking mode adds a seq_cst
-// fence between the head store and the read of the consumer's sleep flag (the other half of the
-// consumer's flag-store / fence / re-check), so a wake-up is never lost; the flag is cleared with
-// an exchange, so of a waker and a sleeper that re-checked and found data, at most one wake-up
-// call is made (a wake-up with nobody asleep is harmless).
+// fence between the head store and the read of the consumer's sleep word (the other half of the
+// consumer's store / fence / re-check), so a wake-up is never lost; see wakeIfWaiting for why the
+// word holds the awaited index rather than a flag.
 template<ShmWait Wait>
 class ShmRingProducer {
 public:
@@ -156,11 +174,7 @@ public:
         m_ring->head.store(m_head, std::memory_order_release);
         if constexpr (Wait == ShmWait::Blocking) {
             std::atomic_thread_fence(std::memory_order_seq_cst);
-            // The waker clears the flag, so one sleep costs one wake-up call however many
-            // messages are sent before the sleeper runs again.
-            if (m_ring->consumerSleeping.load(std::memory_order_relaxed) != 0 &&
-                m_ring->consumerSleeping.exchange(0, std::memory_order_relaxed) != 0) [[unlikely]]
-                shm_detail::futexWake32(shm_detail::lowWord(m_ring->head));
+            shm_detail::wakeIfWaiting(m_ring->consumerWaitsFor, m_head, m_ring->head);
         }
         return ChannelStatus::Ok;
     }
@@ -169,7 +183,8 @@ public:
     std::uint64_t inFlightGuess() const noexcept { return m_head - m_cachedTail; }
 
 private:
-    bool waitForSpace() noexcept
+    // Out of line: the send path stays small enough to be inlined into its caller.
+    [[gnu::noinline, gnu::cold]] bool waitForSpace() noexcept
     {
         for (;;) {
             m_cachedTail = m_ring->tail.load(std::memory_order_acquire);
@@ -180,17 +195,18 @@ private:
             if constexpr (Wait == ShmWait::Spinning) {
                 shm_detail::cpuRelax();
             } else {
-                m_ring->producerSleeping.store(1, std::memory_order_relaxed);
+                // Waits for tail to pass head - capacity (then a slot is free).
+                m_ring->producerWaitsFor.store(m_head - m_capacity + 1, std::memory_order_relaxed);
                 std::atomic_thread_fence(std::memory_order_seq_cst);
                 m_cachedTail = m_ring->tail.load(std::memory_order_acquire);
                 if (m_head - m_cachedTail < m_capacity) {
-                    m_ring->producerSleeping.store(0, std::memory_order_relaxed);
+                    m_ring->producerWaitsFor.store(0, std::memory_order_relaxed);
                     return true;
                 }
                 // Sleeps only while tail still says "full" (its low half equals head - capacity).
                 shm_detail::futexWait32(shm_detail::lowWord(m_ring->tail), static_cast<std::uint32_t>(m_head - m_capacity),
                                         nullptr);
-                m_ring->producerSleeping.store(0, std::memory_order_relaxed);
+                m_ring->producerWaitsFor.store(0, std::memory_order_relaxed);
             }
         }
     }
@@ -209,7 +225,7 @@ private:
 // The receiving side. Memory ordering: receive() loads head with acquire before reading a slot
 // and stores tail with release after copying the message out, so the producer cannot overwrite
 // a slot still being read. Blocking mode: flag store, seq_cst fence, re-check before sleeping;
-// a seq_cst fence between the tail store and the read of the producer's sleep flag.
+// a seq_cst fence between the tail store and the read of the producer's sleep word.
 template<ShmWait Wait>
 class ShmRingConsumer {
 public:
@@ -238,15 +254,14 @@ public:
         m_ring->tail.store(m_tail, std::memory_order_release);
         if constexpr (Wait == ShmWait::Blocking) {
             std::atomic_thread_fence(std::memory_order_seq_cst);
-            if (m_ring->producerSleeping.load(std::memory_order_relaxed) != 0 &&
-                m_ring->producerSleeping.exchange(0, std::memory_order_relaxed) != 0) [[unlikely]]
-                shm_detail::futexWake32(shm_detail::lowWord(m_ring->tail));
+            shm_detail::wakeIfWaiting(m_ring->producerWaitsFor, m_tail, m_ring->tail);
         }
         return ChannelStatus::Ok;
     }
 
 private:
-    bool waitForData() noexcept
+    // Out of line: the receive path stays small enough to be inlined into its caller.
+    [[gnu::noinline, gnu::cold]] bool waitForData() noexcept
     {
         for (;;) {
             m_cachedHead = m_ring->head.load(std::memory_order_acquire);
@@ -257,16 +272,17 @@ private:
             if constexpr (Wait == ShmWait::Spinning) {
                 shm_detail::cpuRelax();
             } else {
-                m_ring->consumerSleeping.store(1, std::memory_order_relaxed);
+                // Waits for head to pass tail (then a message is there).
+                m_ring->consumerWaitsFor.store(m_tail + 1, std::memory_order_relaxed);
                 std::atomic_thread_fence(std::memory_order_seq_cst);
                 m_cachedHead = m_ring->head.load(std::memory_order_acquire);
                 if (m_cachedHead != m_tail) {
-                    m_ring->consumerSleeping.store(0, std::memory_order_relaxed);
+                    m_ring->consumerWaitsFor.store(0, std::memory_order_relaxed);
                     return true;
                 }
                 // Sleeps only while head still equals tail (low halves: head - tail ≤ slots < 2^32).
                 shm_detail::futexWait32(shm_detail::lowWord(m_ring->head), static_cast<std::uint32_t>(m_tail), nullptr);
-                m_ring->consumerSleeping.store(0, std::memory_order_relaxed);
+                m_ring->consumerWaitsFor.store(0, std::memory_order_relaxed);
             }
         }
     }
