@@ -58,8 +58,9 @@ std::uint64_t posixMqCharge(std::uint64_t maxMessages, std::uint64_t messageSize
 // One in this many messages is compared byte for byte by its receiver (all are checked at both
 // ends for their sequence number).
 inline constexpr std::uint32_t kFullCheckEvery = 16;
-// Round trips through the shared-memory channel are timed one in this many (with this weight):
-// two timestamps cost about 7 % of a 0.3 µs spinning round trip. Kernel transports time each one.
+// Round trips through the spinning shared-memory channel are timed one in this many (with this
+// weight): two timestamps cost about 7 % of its sub-microsecond round trip. Every other transport
+// (the blocking channel included) times each one.
 inline constexpr std::uint64_t kShmTimingSampleEvery = 16;
 
 } // namespace clab

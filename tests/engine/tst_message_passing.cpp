@@ -21,10 +21,14 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <climits>
 #include <dirent.h>
+#include <linux/futex.h>
+#include <sched.h>
 #include <mqueue.h>
 #include <stdexcept>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <thread>
@@ -199,6 +203,9 @@ private Q_SLOTS:
     void runnerKilled();
     void shmRingAgainstLockedBaseline_data();
     void shmRingAgainstLockedBaseline();
+    void shmRingWakeUps_data();
+    void shmRingWakeUps();
+    void shmRingWakerClearsOnlyWhatItSatisfies();
 
 private:
     void verifyNothingLeft();
@@ -214,6 +221,22 @@ void TestMessagePassing::initTestCase()
 {
     QVERIFY(m_tmp.isValid());
     qputenv("TMPDIR", QFile::encodeName(m_tmp.path()));
+    // Private IPC and mount namespaces for this thread and everything it starts (workers, the
+    // clean-up process, the client program): the System V and POSIX queues seen here are then only
+    // this test's, even when another copy of it runs at the same time, and the mqueue file system
+    // mounted to list queue names disappears with the process, even if it is killed.
+    if (unshare(CLONE_NEWIPC | CLONE_NEWNS) == 0) {
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
+        if (m_mqMount.isValid() &&
+            mount("mqueue", QFile::encodeName(m_mqMount.path()).constData(), "mqueue", 0, nullptr) == 0) {
+            m_mqDir = m_mqMount.path();
+            m_mounted = true;
+        }
+        return;
+    }
+    qInfo("cannot make private IPC and mount namespaces (%s): the clean-up checks see every process's "
+          "queues, so a program creating System V queues at the same time would make them fail",
+          std::strerror(errno));
     // POSIX queue names are only visible through an mqueue file system.
     QFile mounts(QStringLiteral("/proc/mounts"));
     if (mounts.open(QIODevice::ReadOnly)) {
@@ -766,6 +789,107 @@ void TestMessagePassing::shmRingAgainstLockedBaseline()
         QCOMPARE(h->sizeGuess(), std::uint64_t{0});
     }
     QCOMPARE(bad, std::uint64_t{0});
+}
+
+void TestMessagePassing::shmRingWakeUps_data()
+{
+    QTest::addColumn<std::uint64_t>("slots");
+    QTest::addColumn<std::uint64_t>("messages");
+    QTest::addColumn<std::uint64_t>("yieldOneIn"); // each side yields at random, about one step in this many
+    QTest::addRow("1 slot, yields") << std::uint64_t{1} << std::uint64_t{40'000} << std::uint64_t{6};
+    QTest::addRow("4 slots, rare yields") << std::uint64_t{4} << std::uint64_t{100'000} << std::uint64_t{512};
+    QTest::addRow("64 slots, no yields") << std::uint64_t{64} << std::uint64_t{400'000} << std::uint64_t{0};
+}
+
+// The blocking ring's sleep and wake-up under churn: each side keeps going to sleep just as the
+// other makes progress. A lost wake-up leaves both asleep; the watchdog then interrupts them and
+// the test fails instead of hanging.
+void TestMessagePassing::shmRingWakeUps()
+{
+    QFETCH(std::uint64_t, slots);
+    QFETCH(std::uint64_t, messages);
+    QFETCH(std::uint64_t, yieldOneIn);
+    constexpr std::uint32_t size = 16;
+    std::vector<std::byte> storage(ShmRingHeader::bytesFor(slots, size) + 64);
+    void *mem = reinterpret_cast<void *>((reinterpret_cast<std::uintptr_t>(storage.data()) + 63) & ~std::uintptr_t{63});
+    ShmRingHeader *h = ShmRingHeader::create(mem, slots, size);
+    std::atomic<bool> interrupt{false};
+    std::atomic<bool> done{false};
+    std::uint64_t received = 0, bad = 0;
+    std::thread watchdog([&] {
+        const std::uint64_t until = monotonicNs() + 20'000'000'000ULL;
+        while (!done.load() && monotonicNs() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        if (done.load())
+            return;
+        interrupt.store(true);
+        // Kick both sides out of their futex waits (a wake-up with nobody asleep is harmless).
+        for (int i = 0; i < 100 && !done.load(); ++i) {
+            syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&h->head), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+            syscall(SYS_futex, reinterpret_cast<std::uint32_t *>(&h->tail), FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    });
+    std::thread consumer([&] {
+        ShmRingConsumer<ShmWait::Blocking> rx(h, &interrupt);
+        std::uint64_t rng = 0x9E3779B97F4A7C15ULL;
+        std::byte buf[size];
+        for (std::uint64_t i = 0; i < messages; ++i) {
+            if (rx.receive(buf, size) != ChannelStatus::Ok)
+                return;
+            std::uint64_t v = 0;
+            std::memcpy(&v, buf, 8);
+            bad += v != i;
+            ++received;
+            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+            if (yieldOneIn != 0 && rng % yieldOneIn == 0)
+                sched_yield();
+        }
+    });
+    ShmRingProducer<ShmWait::Blocking> tx(h, &interrupt);
+    std::uint64_t rng = 0x2545F4914F6CDD1DULL;
+    std::byte buf[size] = {};
+    for (std::uint64_t i = 0; i < messages; ++i) {
+        std::memcpy(buf, &i, 8);
+        if (tx.send(buf, size) != ChannelStatus::Ok)
+            break;
+        rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+        if (yieldOneIn != 0 && rng % (yieldOneIn + 1) == 0)
+            sched_yield();
+    }
+    consumer.join();
+    done.store(true);
+    watchdog.join();
+    QVERIFY2(!interrupt.load(), "producer and consumer were both asleep: a wake-up was lost");
+    QCOMPARE(received, messages);
+    QCOMPARE(bad, std::uint64_t{0});
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{0});
+}
+
+// The blocking ring's sleep word holds the index that ends the sleep. A waker clears it (and makes
+// the wake-up call) only when its own progress reaches that index: a waker that read the word for
+// an earlier sleep must not clear a later one, or that later sleep would never be woken.
+void TestMessagePassing::shmRingWakerClearsOnlyWhatItSatisfies()
+{
+    std::vector<std::byte> storage(ShmRingHeader::bytesFor(4, 8) + 64);
+    void *mem = reinterpret_cast<void *>((reinterpret_cast<std::uintptr_t>(storage.data()) + 63) & ~std::uintptr_t{63});
+    ShmRingHeader *h = ShmRingHeader::create(mem, 4, 8);
+    h->consumerWaitsFor.store(7); // asleep until head reaches 7
+    shm_detail::wakeIfWaiting(h->consumerWaitsFor, 6, h->head);
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{7});
+    shm_detail::wakeIfWaiting(h->consumerWaitsFor, 7, h->head);
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{0});
+    shm_detail::wakeIfWaiting(h->consumerWaitsFor, 8, h->head); // nobody asleep: nothing to do
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{0});
+    // Through the real ends: a consumer asleep for a second message is not cleared by the first.
+    std::atomic<bool> never{false};
+    ShmRingProducer<ShmWait::Blocking> tx(h, &never);
+    h->consumerWaitsFor.store(2);
+    std::byte msg[8] = {};
+    QCOMPARE(tx.send(msg, 8), ChannelStatus::Ok); // head 1: does not satisfy a wait for 2
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{2});
+    QCOMPARE(tx.send(msg, 8), ChannelStatus::Ok); // head 2: does
+    QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{0});
 }
 
 QTEST_GUILESS_MAIN(TestMessagePassing)
