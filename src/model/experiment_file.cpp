@@ -579,9 +579,12 @@ constexpr std::array kTransports{clab::Transport::Pipe,       clab::Transport::F
                                  clab::Transport::ShmChannel};
 constexpr std::array kMessagePatterns{clab::MessagePattern::PingPong, clab::MessagePattern::Streaming};
 constexpr std::array kWakeStrategies{clab::WakeStrategy::Blocking, clab::WakeStrategy::Spinning};
+constexpr std::array kSemaphorePatterns{clab::SemaphorePattern::Gate, clab::SemaphorePattern::PingPong};
 constexpr std::array kEventPatterns{clab::EventPattern::HandOff, clab::EventPattern::Gate};
+constexpr std::array kEventImplementations{clab::EventImplementation::Futex, clab::EventImplementation::CondVar};
 constexpr std::array kSyncKinds{clab::SyncKind::Mutex,    clab::SyncKind::RecursiveMutex, clab::SyncKind::RwLock,
                                 clab::SyncKind::Spinlock, clab::SyncKind::CondVar,        clab::SyncKind::Barrier};
+constexpr std::array kBarrierImplementations{clab::BarrierImplementation::Pthread, clab::BarrierImplementation::Futex};
 constexpr std::array kLifecycleModes{clab::LifecycleMode::CreateJoin, clab::LifecycleMode::Daemon};
 
 // Limits of the format that clab::limits does not (yet) hold.
@@ -669,15 +672,21 @@ std::optional<QString> checkWorkersForKind(const clab::ExperimentSpec &s)
         if (s.workers < 2 || s.workers % 2 != 0)
             return u"must be an even number of at least 2 for message-passing (pairs of sender and receiver)"_s + got;
         break;
+    case clab::PrimitiveKind::Semaphore:
+        if (s.semaphore.pattern == clab::SemaphorePattern::PingPong && (s.workers < 2 || s.workers % 2 != 0))
+            return u"must be an even number of at least 2 for semaphore pattern ping-pong (pairs passing a token)"_s +
+                   got;
+        break;
     case clab::PrimitiveKind::Event:
-        if (s.event.pattern == clab::EventPattern::HandOff && s.workers != 2)
-            return u"must be 2 for event pattern hand-off (a setter and a waiter)"_s + got;
+        if (s.event.pattern == clab::EventPattern::HandOff && (s.workers < 2 || s.workers % 2 != 0))
+            return u"must be an even number of at least 2 for event pattern hand-off (pairs of setter and waiter)"_s +
+                   got;
         if (s.event.pattern == clab::EventPattern::Gate && s.workers < 2)
             return u"must be at least 2 for event pattern gate (one setter and the others waiting)"_s + got;
         break;
     case clab::PrimitiveKind::Sync:
-        if (s.sync.kind == clab::SyncKind::CondVar && s.workers < 2)
-            return u"must be at least 2 for lock condvar (producers and consumers)"_s + got;
+        if (s.sync.kind == clab::SyncKind::CondVar && (s.workers < 2 || s.workers % 2 != 0))
+            return u"must be an even number of at least 2 for lock condvar (half producers, half consumers)"_s + got;
         if (s.sync.kind == clab::SyncKind::Barrier && s.workers < 2)
             return u"must be at least 2 for lock barrier (a barrier of one never waits)"_s + got;
         break;
@@ -768,19 +777,43 @@ const QStringList kLockKeys{u"kind"_s, u"guard"_s, u"timingSampleEvery"_s};
 const QStringList kSharedValueKeys{u"kind"_s, u"type"_s, u"guard"_s, u"length"_s, u"initial"_s, u"initialText"_s};
 const QStringList kMessagingKeys{u"kind"_s,       u"transport"_s, u"pattern"_s,      u"messageSize"_s,
                                  u"queueDepth"_s, u"wake"_s,      u"keepCpusAwake"_s};
-const QStringList kSemaphoreKeys{u"kind"_s, u"permits"_s};
-const QStringList kEventKeys{u"kind"_s, u"pattern"_s, u"waitTimeout"_s, u"setInterval"_s};
-const QStringList kSyncKeys{u"kind"_s, u"lock"_s, u"readShare"_s, u"recursionDepth"_s, u"queueCapacity"_s};
+const QStringList kSemaphoreKeys{u"kind"_s, u"pattern"_s, u"permits"_s};
+const QStringList kEventKeys{u"kind"_s, u"pattern"_s, u"implementation"_s, u"waitTimeout"_s, u"setInterval"_s};
+const QStringList kSyncKeys{u"kind"_s,           u"lock"_s,          u"readShare"_s,
+                            u"recursionDepth"_s, u"queueCapacity"_s, u"barrierImplementation"_s};
 const QStringList kWorkKeys{u"kind"_s, u"gil"_s, u"switchInterval"_s};
-const QStringList kLifecycleKeys{u"kind"_s, u"mode"_s, u"daemonWorkers"_s, u"joinTimeout"_s, u"mainWork"_s};
+const QStringList kLifecycleKeys{u"kind"_s,        u"mode"_s,     u"daemonWorkers"_s,
+                                 u"joinTimeout"_s, u"mainWork"_s, u"execChild"_s};
 // All of them in one order that respects each family's order (the canonical order on save).
-const QStringList kPrimitiveKeys{
-    u"kind"_s,        u"type"_s,          u"guard"_s,          u"timingSampleEvery"_s, u"length"_s,
-    u"initial"_s,     u"initialText"_s,   u"transport"_s,      u"pattern"_s,           u"messageSize"_s,
-    u"queueDepth"_s,  u"wake"_s,          u"keepCpusAwake"_s,  u"permits"_s,           u"waitTimeout"_s,
-    u"setInterval"_s, u"lock"_s,          u"readShare"_s,      u"recursionDepth"_s,    u"queueCapacity"_s,
-    u"gil"_s,         u"switchInterval"_s, u"mode"_s,          u"daemonWorkers"_s,     u"joinTimeout"_s,
-    u"mainWork"_s};
+const QStringList kPrimitiveKeys{u"kind"_s,
+                                 u"type"_s,
+                                 u"guard"_s,
+                                 u"timingSampleEvery"_s,
+                                 u"length"_s,
+                                 u"initial"_s,
+                                 u"initialText"_s,
+                                 u"transport"_s,
+                                 u"pattern"_s,
+                                 u"messageSize"_s,
+                                 u"queueDepth"_s,
+                                 u"wake"_s,
+                                 u"keepCpusAwake"_s,
+                                 u"permits"_s,
+                                 u"implementation"_s,
+                                 u"waitTimeout"_s,
+                                 u"setInterval"_s,
+                                 u"lock"_s,
+                                 u"readShare"_s,
+                                 u"recursionDepth"_s,
+                                 u"queueCapacity"_s,
+                                 u"barrierImplementation"_s,
+                                 u"gil"_s,
+                                 u"switchInterval"_s,
+                                 u"mode"_s,
+                                 u"daemonWorkers"_s,
+                                 u"joinTimeout"_s,
+                                 u"mainWork"_s,
+                                 u"execChild"_s};
 const QStringList kWorkloadKeys{u"cpuWork"_s, u"criticalSection"_s, u"thinkTime"_s,   u"ioWait"_s,
                                 u"memory"_s,  u"memoryStride"_s,    u"memoryBuffer"_s};
 const QStringList kVariantKeys{u"label"_s, u"set"_s};
@@ -1189,12 +1222,22 @@ private:
             boolField(p, prefix, u"keepCpusAwake"_s, m.keepCpusAwake);
             break;
         }
-        case clab::PrimitiveKind::Semaphore:
-            countField(p, prefix, u"permits"_s, 1, clab::limits::kMaxPermits, spec.semaphore.permits);
+        case clab::PrimitiveKind::Semaphore: {
+            clab::SemaphoreParams &sem = spec.semaphore;
+            const auto pattern = enumField(p, prefix, u"pattern"_s, kSemaphorePatterns, false, sem.pattern);
+            decisive = pattern.has_value();
+            // Ping-pong passes one token per pair: it has no permits to count.
+            if (p.contains(u"permits") && pattern == clab::SemaphorePattern::PingPong)
+                error(u"primitive.permits"_s,
+                      u"only for pattern "_s + QString::fromLatin1(clab::toString(clab::SemaphorePattern::Gate)));
+            else
+                countField(p, prefix, u"permits"_s, 1, clab::limits::kMaxPermits, sem.permits);
             break;
+        }
         case clab::PrimitiveKind::Event: {
             clab::EventParams &e = spec.event;
             decisive = enumField(p, prefix, u"pattern"_s, kEventPatterns, false, e.pattern).has_value();
+            enumField(p, prefix, u"implementation"_s, kEventImplementations, false, e.implementation);
             durationField(p, prefix, u"waitTimeout"_s, 0, kMaxTimeoutNs, e.waitTimeoutNs);
             durationField(p, prefix, u"setInterval"_s, 0, kMaxSetIntervalNs, e.setIntervalNs);
             break;
@@ -1221,6 +1264,9 @@ private:
                 countField(p, prefix, u"recursionDepth"_s, 1, clab::limits::kMaxRecursionDepth, s.recursionDepth);
             if (onlyFor(u"queueCapacity"_s, clab::SyncKind::CondVar))
                 countField(p, prefix, u"queueCapacity"_s, 1, clab::limits::kMaxQueueCapacity, s.queueCapacity);
+            if (onlyFor(u"barrierImplementation"_s, clab::SyncKind::Barrier))
+                enumField(p, prefix, u"barrierImplementation"_s, kBarrierImplementations, false,
+                          s.barrierImplementation);
             break;
         }
         case clab::PrimitiveKind::Work:
@@ -1249,6 +1295,12 @@ private:
             durationField(p, prefix, u"joinTimeout"_s, 0, kMaxTimeoutNs, l.joinTimeoutNs);
             if (daemonOnly(u"mainWork"_s))
                 durationField(p, prefix, u"mainWork"_s, 0, kMaxTimeoutNs, l.mainWorkNs);
+            // What the child of a create-join process does; daemon mode creates no children.
+            if (p.contains(u"execChild") && mode == clab::LifecycleMode::Daemon)
+                error(u"primitive.execChild"_s,
+                      u"only for mode "_s + QString::fromLatin1(clab::toString(clab::LifecycleMode::CreateJoin)));
+            else
+                boolField(p, prefix, u"execChild"_s, l.execChild);
             break;
         }
         }
@@ -1993,12 +2045,19 @@ QList<FieldError> validateBase(const clab::ExperimentSpec &s)
             break;
         }
         case clab::PrimitiveKind::Semaphore:
-            count(u"permits"_s, s.semaphore.permits, 1, clab::limits::kMaxPermits);
+            decisive = isOneOf(s.semaphore.pattern, kSemaphorePatterns);
+            if (!decisive)
+                add(u"primitive.pattern"_s, oneOfMessage(kSemaphorePatterns, enumNumber(s.semaphore.pattern)));
+            if (s.semaphore.pattern == clab::SemaphorePattern::Gate)
+                count(u"permits"_s, s.semaphore.permits, 1, clab::limits::kMaxPermits);
             break;
         case clab::PrimitiveKind::Event:
             decisive = isOneOf(s.event.pattern, kEventPatterns);
             if (!decisive)
                 add(u"primitive.pattern"_s, oneOfMessage(kEventPatterns, enumNumber(s.event.pattern)));
+            if (!isOneOf(s.event.implementation, kEventImplementations))
+                add(u"primitive.implementation"_s,
+                    oneOfMessage(kEventImplementations, enumNumber(s.event.implementation)));
             add(u"primitive.waitTimeout"_s, checkDuration(s.event.waitTimeoutNs, 0, kMaxTimeoutNs));
             add(u"primitive.setInterval"_s, checkDuration(s.event.setIntervalNs, 0, kMaxSetIntervalNs));
             break;
@@ -2012,6 +2071,10 @@ QList<FieldError> validateBase(const clab::ExperimentSpec &s)
                 count(u"recursionDepth"_s, s.sync.recursionDepth, 1, clab::limits::kMaxRecursionDepth);
             if (s.sync.kind == clab::SyncKind::CondVar)
                 count(u"queueCapacity"_s, s.sync.queueCapacity, 1, clab::limits::kMaxQueueCapacity);
+            if (s.sync.kind == clab::SyncKind::Barrier &&
+                !isOneOf(s.sync.barrierImplementation, kBarrierImplementations))
+                add(u"primitive.barrierImplementation"_s,
+                    oneOfMessage(kBarrierImplementations, enumNumber(s.sync.barrierImplementation)));
             break;
         case clab::PrimitiveKind::Work:
             add(u"primitive.switchInterval"_s, checkDuration(s.work.switchIntervalNs, clab::limits::kMinSwitchIntervalNs,
@@ -2103,13 +2166,17 @@ QJsonObject primitiveJson(const clab::ExperimentSpec &s, bool canonical)
         put(u"keepCpusAwake"_s, m.keepCpusAwake, m.keepCpusAwake == d.keepCpusAwake);
         break;
     }
-    case clab::PrimitiveKind::Semaphore:
-        put(u"permits"_s, static_cast<qint64>(s.semaphore.permits),
-            s.semaphore.permits == clab::SemaphoreParams{}.permits);
+    case clab::PrimitiveKind::Semaphore: {
+        const clab::SemaphoreParams d;
+        put(u"pattern"_s, enumJson(s.semaphore.pattern), s.semaphore.pattern == d.pattern);
+        if (s.semaphore.pattern == clab::SemaphorePattern::Gate)
+            put(u"permits"_s, static_cast<qint64>(s.semaphore.permits), s.semaphore.permits == d.permits);
         break;
+    }
     case clab::PrimitiveKind::Event: {
         const clab::EventParams d;
         put(u"pattern"_s, enumJson(s.event.pattern), s.event.pattern == d.pattern);
+        put(u"implementation"_s, enumJson(s.event.implementation), s.event.implementation == d.implementation);
         put(u"waitTimeout"_s, formatDuration(s.event.waitTimeoutNs), s.event.waitTimeoutNs == d.waitTimeoutNs);
         put(u"setInterval"_s, formatDuration(s.event.setIntervalNs), s.event.setIntervalNs == d.setIntervalNs);
         break;
@@ -2124,6 +2191,9 @@ QJsonObject primitiveJson(const clab::ExperimentSpec &s, bool canonical)
                 s.sync.recursionDepth == d.recursionDepth);
         if (s.sync.kind == clab::SyncKind::CondVar)
             put(u"queueCapacity"_s, static_cast<qint64>(s.sync.queueCapacity), s.sync.queueCapacity == d.queueCapacity);
+        if (s.sync.kind == clab::SyncKind::Barrier)
+            put(u"barrierImplementation"_s, enumJson(s.sync.barrierImplementation),
+                s.sync.barrierImplementation == d.barrierImplementation);
         break;
     }
     case clab::PrimitiveKind::Work: {
@@ -2141,6 +2211,8 @@ QJsonObject primitiveJson(const clab::ExperimentSpec &s, bool canonical)
         put(u"joinTimeout"_s, formatDuration(l.joinTimeoutNs), l.joinTimeoutNs == d.joinTimeoutNs);
         if (l.mode == clab::LifecycleMode::Daemon)
             put(u"mainWork"_s, formatDuration(l.mainWorkNs), l.mainWorkNs == d.mainWorkNs);
+        if (l.mode == clab::LifecycleMode::CreateJoin)
+            put(u"execChild"_s, l.execChild, l.execChild == d.execChild);
         break;
     }
     }

@@ -102,19 +102,23 @@ void compareSpecs(const clab::ExperimentSpec &a, const clab::ExperimentSpec &b)
     QCOMPARE(static_cast<int>(a.messaging.wake), static_cast<int>(b.messaging.wake));
     QCOMPARE(a.messaging.keepCpusAwake, b.messaging.keepCpusAwake);
     QCOMPARE(a.semaphore.permits, b.semaphore.permits);
+    QCOMPARE(static_cast<int>(a.semaphore.pattern), static_cast<int>(b.semaphore.pattern));
     QCOMPARE(static_cast<int>(a.event.pattern), static_cast<int>(b.event.pattern));
+    QCOMPARE(static_cast<int>(a.event.implementation), static_cast<int>(b.event.implementation));
     QCOMPARE(a.event.waitTimeoutNs, b.event.waitTimeoutNs);
     QCOMPARE(a.event.setIntervalNs, b.event.setIntervalNs);
     QCOMPARE(static_cast<int>(a.sync.kind), static_cast<int>(b.sync.kind));
     QCOMPARE(a.sync.readShare, b.sync.readShare);
     QCOMPARE(a.sync.recursionDepth, b.sync.recursionDepth);
     QCOMPARE(a.sync.queueCapacity, b.sync.queueCapacity);
+    QCOMPARE(static_cast<int>(a.sync.barrierImplementation), static_cast<int>(b.sync.barrierImplementation));
     QCOMPARE(a.work.gil, b.work.gil);
     QCOMPARE(a.work.switchIntervalNs, b.work.switchIntervalNs);
     QCOMPARE(static_cast<int>(a.lifecycle.mode), static_cast<int>(b.lifecycle.mode));
     QCOMPARE(a.lifecycle.daemonWorkers, b.lifecycle.daemonWorkers);
     QCOMPARE(a.lifecycle.joinTimeoutNs, b.lifecycle.joinTimeoutNs);
     QCOMPARE(a.lifecycle.mainWorkNs, b.lifecycle.mainWorkNs);
+    QCOMPARE(a.lifecycle.execChild, b.lifecycle.execChild);
     QCOMPARE(a.workload.cpuWorkNs, b.workload.cpuWorkNs);
     QCOMPARE(a.workload.criticalSectionNs, b.workload.criticalSectionNs);
     QCOMPARE(a.workload.thinkTimeNs, b.workload.thinkTimeNs);
@@ -143,7 +147,7 @@ clab::ExperimentSpec kindSpec(clab::PrimitiveKind kind)
     clab::ExperimentSpec s = baseSpec();
     s.primitive = kind;
     if (kind == clab::PrimitiveKind::Event)
-        s.workers = 2; // hand-off: a setter and a waiter
+        s.workers = 2; // hand-off: one pair of setter and waiter
     return s;
 }
 
@@ -223,6 +227,24 @@ QStringList dirEntries(const QString &dir)
     return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot, QDir::Name);
 }
 
+// The semaphore pattern, event implementation, barrier implementation and child of a process of
+// the spec's own family, as the file spells them ("" for the other families).
+QString familyChoiceOf(const clab::ExperimentSpec &s)
+{
+    switch (s.primitive) {
+    case clab::PrimitiveKind::Semaphore:
+        return QString::fromLatin1(clab::toString(s.semaphore.pattern));
+    case clab::PrimitiveKind::Event:
+        return QString::fromLatin1(clab::toString(s.event.implementation));
+    case clab::PrimitiveKind::Sync:
+        return QString::fromLatin1(clab::toString(s.sync.barrierImplementation));
+    case clab::PrimitiveKind::Lifecycle:
+        return s.lifecycle.execChild ? u"exec"_s : u"_exit"_s;
+    default:
+        return {};
+    }
+}
+
 } // namespace
 
 class TestExperimentFile : public QObject {
@@ -270,6 +292,12 @@ private Q_SLOTS:
     void savedPrimitiveKeys_data();
     void savedPrimitiveKeys();
     void memoryWorkloadWrittenOnlyWhenUsed();
+    void patternAndImplementationFields_data();
+    void patternAndImplementationFields();
+    void pairedWorkers_data();
+    void pairedWorkers();
+    void patternAndImplementationInSweeps_data();
+    void patternAndImplementationInSweeps();
     void elementErrorsAreCapped();
     void parseByteSize_data();
     void parseByteSize();
@@ -420,6 +448,22 @@ void TestExperimentFile::roundTrip_data()
         s.primitive = clab::PrimitiveKind::Semaphore;
         s.semaphore.permits = clab::limits::kMaxPermits;
     });
+    QTest::addRow("semaphore: ping-pong of 2 pairs") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Semaphore;
+        s.semaphore.pattern = clab::SemaphorePattern::PingPong;
+        s.workers = 4;
+    });
+    QTest::addRow("event: hand-off of 3 pairs, condvar") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Event;
+        s.workers = 6;
+        s.event.implementation = clab::EventImplementation::CondVar;
+    });
+    QTest::addRow("event: gate, condvar") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Event;
+        s.workers = 3;
+        s.event.pattern = clab::EventPattern::Gate;
+        s.event.implementation = clab::EventImplementation::CondVar;
+    });
     QTest::addRow("event: hand-off with a timeout") << SpecEdit([](clab::ExperimentSpec &s) {
         s.primitive = clab::PrimitiveKind::Event;
         s.workers = 2;
@@ -456,6 +500,11 @@ void TestExperimentFile::roundTrip_data()
         s.primitive = clab::PrimitiveKind::Sync;
         s.sync.kind = clab::SyncKind::Barrier;
     });
+    QTest::addRow("sync: futex barrier") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Sync;
+        s.sync.kind = clab::SyncKind::Barrier;
+        s.sync.barrierImplementation = clab::BarrierImplementation::Futex;
+    });
     QTest::addRow("sync: spinlock") << SpecEdit([](clab::ExperimentSpec &s) {
         s.primitive = clab::PrimitiveKind::Sync;
         s.sync.kind = clab::SyncKind::Spinlock;
@@ -472,6 +521,12 @@ void TestExperimentFile::roundTrip_data()
     QTest::addRow("thread-lifecycle: create-join") << SpecEdit([](clab::ExperimentSpec &s) {
         s.primitive = clab::PrimitiveKind::Lifecycle;
         s.lifecycle.joinTimeoutNs = 1'500'000;
+    });
+    QTest::addRow("thread-lifecycle: processes, fork + _exit") << SpecEdit([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Lifecycle;
+        s.execution = clab::ExecutionModel::Processes;
+        s.workers = 1;
+        s.lifecycle.execChild = false;
     });
     QTest::addRow("thread-lifecycle: daemon") << SpecEdit([](clab::ExperimentSpec &s) {
         s.primitive = clab::PrimitiveKind::Lifecycle;
@@ -655,7 +710,15 @@ void TestExperimentFile::jsonValidation_data()
     row("guard in semaphore", prim({{u"kind"_s, u"semaphore"_s}, {u"guard"_s, u"mutex"_s}}), u"primitive.guard"_s,
         u"only for kind lock-contention or shared-value"_s);
     row("pattern in sync", prim({{u"kind"_s, u"sync"_s}, {u"lock"_s, u"mutex"_s}, {u"pattern"_s, u"gate"_s}}),
-        u"primitive.pattern"_s, u"only for kind message-passing or event"_s);
+        u"primitive.pattern"_s, u"only for kind message-passing or semaphore or event"_s);
+    row("implementation in sync",
+        prim({{u"kind"_s, u"sync"_s}, {u"lock"_s, u"mutex"_s}, {u"implementation"_s, u"futex"_s}}),
+        u"primitive.implementation"_s, u"only for kind event"_s);
+    row("barrierImplementation in event",
+        with(prim({{u"kind"_s, u"event"_s}, {u"barrierImplementation"_s, u"futex"_s}}), {{u"workers"_s, 2}}),
+        u"primitive.barrierImplementation"_s, u"only for kind sync"_s);
+    row("execChild in work", prim({{u"kind"_s, u"work"_s}, {u"execChild"_s, false}}), u"primitive.execChild"_s,
+        u"only for kind thread-lifecycle"_s);
     row("misspelt key of the kind", prim({{u"kind"_s, u"semaphore"_s}, {u"permit"_s, 3}}), u"primitive.permit"_s,
         u"unknown field (did you mean \"permits\"?)"_s);
     row("misspelt key of another kind", prim({{u"kind"_s, u"semaphore"_s}, {u"transprt"_s, u"pipe"_s}}),
@@ -765,13 +828,36 @@ void TestExperimentFile::jsonValidation_data()
         u"must be 1..1024, got 0"_s);
     row("semaphore: too many permits", prim({{u"kind"_s, u"semaphore"_s}, {u"permits"_s, 1025}}),
         u"primitive.permits"_s, u"must be 1..1024, got 1025"_s);
+    const QJsonObject sem{{u"kind"_s, u"semaphore"_s}};
+    const QJsonObject pingPong = with(sem, {{u"pattern"_s, u"ping-pong"_s}});
+    row("semaphore: pattern unknown", prim(with(sem, {{u"pattern"_s, u"relay"_s}})), u"primitive.pattern"_s,
+        u"must be one of gate, ping-pong, got \"relay\""_s);
+    row("semaphore: pattern wrong case", prim(with(sem, {{u"pattern"_s, u"Gate"_s}})), u"primitive.pattern"_s,
+        u"must be one of gate, ping-pong, got \"Gate\""_s);
+    row("semaphore: pattern not a string", prim(with(sem, {{u"pattern"_s, 2}})), u"primitive.pattern"_s,
+        u"must be a string, got 2"_s);
+    row("semaphore: permits with ping-pong", prim(with(pingPong, {{u"permits"_s, 2}})), u"primitive.permits"_s,
+        u"only for pattern gate"_s);
+    row("semaphore: ping-pong with 3 workers", with(prim(pingPong), {{u"workers"_s, 3}}), u"workers"_s,
+        u"must be an even number of at least 2 for semaphore pattern ping-pong (pairs passing a token), got 3"_s);
+    row("semaphore: ping-pong with 1 worker", with(prim(pingPong), {{u"workers"_s, 1}}), u"workers"_s,
+        u"must be an even number of at least 2 for semaphore pattern ping-pong (pairs passing a token), got 1"_s);
 
     // event
     const QJsonObject ev{{u"kind"_s, u"event"_s}};
     row("event: pattern unknown", with(prim(with(ev, {{u"pattern"_s, u"latch"_s}})), {{u"workers"_s, 2}}),
         u"primitive.pattern"_s, u"must be one of hand-off, gate, got \"latch\""_s);
-    row("event: hand-off with 4 workers", prim(ev), u"workers"_s,
-        u"must be 2 for event pattern hand-off (a setter and a waiter), got 4"_s);
+    row("event: hand-off with 3 workers", with(prim(ev), {{u"workers"_s, 3}}), u"workers"_s,
+        u"must be an even number of at least 2 for event pattern hand-off (pairs of setter and waiter), got 3"_s);
+    row("event: hand-off with 1 worker", with(prim(ev), {{u"workers"_s, 1}}), u"workers"_s,
+        u"must be an even number of at least 2 for event pattern hand-off (pairs of setter and waiter), got 1"_s);
+    row("event: implementation unknown", with(prim(with(ev, {{u"implementation"_s, u"spin"_s}})), {{u"workers"_s, 2}}),
+        u"primitive.implementation"_s, u"must be one of futex, condvar, got \"spin\""_s);
+    row("event: implementation spelt cond-var",
+        with(prim(with(ev, {{u"implementation"_s, u"cond-var"_s}})), {{u"workers"_s, 2}}),
+        u"primitive.implementation"_s, u"must be one of futex, condvar, got \"cond-var\""_s);
+    row("event: implementation not a string", with(prim(with(ev, {{u"implementation"_s, true}})), {{u"workers"_s, 2}}),
+        u"primitive.implementation"_s, u"must be a string, got true"_s);
     row("event: gate with 1 worker", with(prim(with(ev, {{u"pattern"_s, u"gate"_s}})), {{u"workers"_s, 1}}),
         u"workers"_s, u"must be at least 2 for event pattern gate (one setter and the others waiting), got 1"_s);
     row("event: waitTimeout too long", with(prim(with(ev, {{u"waitTimeout"_s, u"1441 min"_s}})), {{u"workers"_s, 2}}),
@@ -792,6 +878,17 @@ void TestExperimentFile::jsonValidation_data()
         u"primitive.recursionDepth"_s, u"only for lock recursive-mutex"_s);
     row("sync: queueCapacity with a barrier", prim(with(lock(u"barrier"_s), {{u"queueCapacity"_s, 4}})),
         u"primitive.queueCapacity"_s, u"only for lock condvar"_s);
+    row("sync: barrierImplementation with a mutex",
+        prim(with(lock(u"mutex"_s), {{u"barrierImplementation"_s, u"futex"_s}})), u"primitive.barrierImplementation"_s,
+        u"only for lock barrier"_s);
+    row("sync: barrierImplementation with a condvar",
+        prim(with(lock(u"condvar"_s), {{u"barrierImplementation"_s, u"pthread"_s}})),
+        u"primitive.barrierImplementation"_s, u"only for lock barrier"_s);
+    row("sync: barrierImplementation unknown",
+        prim(with(lock(u"barrier"_s), {{u"barrierImplementation"_s, u"sense-reversing"_s}})),
+        u"primitive.barrierImplementation"_s, u"must be one of pthread, futex, got \"sense-reversing\""_s);
+    row("sync: barrierImplementation not a string", prim(with(lock(u"barrier"_s), {{u"barrierImplementation"_s, 0}})),
+        u"primitive.barrierImplementation"_s, u"must be a string, got 0"_s);
     row("sync: readShare above 1", prim(with(lock(u"rwlock"_s), {{u"readShare"_s, 1.5}})), u"primitive.readShare"_s,
         u"must be 0..1, got 1.5"_s);
     row("sync: readShare negative", prim(with(lock(u"rwlock"_s), {{u"readShare"_s, -0.1}})), u"primitive.readShare"_s,
@@ -803,7 +900,9 @@ void TestExperimentFile::jsonValidation_data()
     row("sync: queueCapacity zero", prim(with(lock(u"condvar"_s), {{u"queueCapacity"_s, 0}})),
         u"primitive.queueCapacity"_s, u"must be 1..65536, got 0"_s);
     row("sync: condvar with 1 worker", with(prim(lock(u"condvar"_s)), {{u"workers"_s, 1}}), u"workers"_s,
-        u"must be at least 2 for lock condvar (producers and consumers), got 1"_s);
+        u"must be an even number of at least 2 for lock condvar (half producers, half consumers), got 1"_s);
+    row("sync: condvar with 3 workers", with(prim(lock(u"condvar"_s)), {{u"workers"_s, 3}}), u"workers"_s,
+        u"must be an even number of at least 2 for lock condvar (half producers, half consumers), got 3"_s);
     row("sync: barrier with 1 worker", with(prim(lock(u"barrier"_s)), {{u"workers"_s, 1}}), u"workers"_s,
         u"must be at least 2 for lock barrier (a barrier of one never waits), got 1"_s);
 
@@ -831,6 +930,12 @@ void TestExperimentFile::jsonValidation_data()
         u"must not be negative, got -1"_s);
     row("thread-lifecycle: mainWork too long", prim(with(daemon, {{u"mainWork"_s, u"1441 min"_s}})),
         u"primitive.mainWork"_s, u"must be at most 1440 min, got 1441 min"_s);
+    row("thread-lifecycle: execChild not a boolean", prim(with(life, {{u"execChild"_s, u"yes"_s}})),
+        u"primitive.execChild"_s, u"must be true or false, got \"yes\""_s);
+    row("thread-lifecycle: execChild a number", prim(with(life, {{u"execChild"_s, 1}})), u"primitive.execChild"_s,
+        u"must be true or false, got 1"_s);
+    row("thread-lifecycle: execChild in daemon mode", prim(with(daemon, {{u"execChild"_s, false}})),
+        u"primitive.execChild"_s, u"only for mode create-join"_s);
 
     // Memory-bound workload
     row("workload.memory too large", {{u"workload.memory"_s, u"2 GiB"_s}}, u"workload.memory"_s,
@@ -1161,8 +1266,26 @@ void TestExperimentFile::structValidation_data()
         u"must be one of pipe, fifo, posix-mq, sysv-mq, unix-stream, unix-dgram, shm-channel, got 40"_s, false);
     row("semaphore: no permits", kind(K::Semaphore, [](auto &s) { s.semaphore.permits = 0; }), u"primitive.permits"_s,
         u"must be 1..1024, got 0"_s);
+    row("semaphore: ping-pong with 3 workers",
+        kind(K::Semaphore,
+             [](auto &s) {
+                 s.semaphore.pattern = clab::SemaphorePattern::PingPong;
+                 s.workers = 3;
+             }),
+        u"workers"_s,
+        u"must be an even number of at least 2 for semaphore pattern ping-pong (pairs passing a token), got 3"_s);
+    row("semaphore: pattern out of the enum",
+        kind(K::Semaphore, [](auto &s) { s.semaphore.pattern = static_cast<clab::SemaphorePattern>(5); }),
+        u"primitive.pattern"_s, u"must be one of gate, ping-pong, got 5"_s, false);
     row("event: hand-off with 3 workers", kind(K::Event, [](auto &s) { s.workers = 3; }), u"workers"_s,
-        u"must be 2 for event pattern hand-off (a setter and a waiter), got 3"_s);
+        u"must be an even number of at least 2 for event pattern hand-off (pairs of setter and waiter), got 3"_s);
+    row("event: implementation out of the enum",
+        kind(K::Event,
+             [](auto &s) {
+                 s.workers = 2;
+                 s.event.implementation = static_cast<clab::EventImplementation>(4);
+             }),
+        u"primitive.implementation"_s, u"must be one of futex, condvar, got 4"_s, false);
     row("event: gate with 1 worker", kind(K::Event, [](auto &s) {
             s.workers = 1;
             s.event.pattern = clab::EventPattern::Gate;
@@ -1192,7 +1315,14 @@ void TestExperimentFile::structValidation_data()
             s.sync.kind = clab::SyncKind::CondVar;
             s.workers = 1;
         }),
-        u"workers"_s, u"must be at least 2 for lock condvar (producers and consumers), got 1"_s);
+        u"workers"_s, u"must be an even number of at least 2 for lock condvar (half producers, half consumers), got 1"_s);
+    row("sync: barrier implementation out of the enum",
+        kind(K::Sync,
+             [](auto &s) {
+                 s.sync.kind = clab::SyncKind::Barrier;
+                 s.sync.barrierImplementation = static_cast<clab::BarrierImplementation>(2);
+             }),
+        u"primitive.barrierImplementation"_s, u"must be one of pthread, futex, got 2"_s, false);
     row("sync: lock out of the enum", kind(K::Sync, [](auto &s) { s.sync.kind = static_cast<clab::SyncKind>(12); }),
         u"primitive.lock"_s,
         u"must be one of mutex, recursive-mutex, rwlock, spinlock, condvar, barrier, got 12"_s, false);
@@ -1887,8 +2017,11 @@ void TestExperimentFile::savedPrimitiveKeys_data()
         {u"kind"_s, u"type"_s, u"guard"_s, u"initialText"_s});
     row("message-passing", kind(K::MessagePassing),
         {u"kind"_s, u"transport"_s, u"pattern"_s, u"messageSize"_s, u"queueDepth"_s, u"wake"_s, u"keepCpusAwake"_s});
-    row("semaphore", kind(K::Semaphore), {u"kind"_s, u"permits"_s});
-    row("event", kind(K::Event), {u"kind"_s, u"pattern"_s, u"waitTimeout"_s, u"setInterval"_s});
+    row("semaphore", kind(K::Semaphore), {u"kind"_s, u"pattern"_s, u"permits"_s});
+    row("semaphore ping-pong (no permits)",
+        kind(K::Semaphore, [](auto &s) { s.semaphore.pattern = clab::SemaphorePattern::PingPong; }),
+        {u"kind"_s, u"pattern"_s});
+    row("event", kind(K::Event), {u"kind"_s, u"pattern"_s, u"implementation"_s, u"waitTimeout"_s, u"setInterval"_s});
     row("sync mutex", kind(K::Sync), {u"kind"_s, u"lock"_s});
     row("sync rwlock", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::RwLock; }),
         {u"kind"_s, u"lock"_s, u"readShare"_s});
@@ -1896,8 +2029,10 @@ void TestExperimentFile::savedPrimitiveKeys_data()
         {u"kind"_s, u"lock"_s, u"recursionDepth"_s});
     row("sync condvar", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::CondVar; }),
         {u"kind"_s, u"lock"_s, u"queueCapacity"_s});
+    row("sync barrier", kind(K::Sync, [](auto &s) { s.sync.kind = clab::SyncKind::Barrier; }),
+        {u"kind"_s, u"lock"_s, u"barrierImplementation"_s});
     row("work", kind(K::Work), {u"kind"_s, u"gil"_s, u"switchInterval"_s});
-    row("thread-lifecycle create-join", kind(K::Lifecycle), {u"kind"_s, u"mode"_s, u"joinTimeout"_s});
+    row("thread-lifecycle create-join", kind(K::Lifecycle), {u"kind"_s, u"mode"_s, u"joinTimeout"_s, u"execChild"_s});
     row("thread-lifecycle daemon", kind(K::Lifecycle, [](auto &s) { s.lifecycle.mode = clab::LifecycleMode::Daemon; }),
         {u"kind"_s, u"mode"_s, u"daemonWorkers"_s, u"joinTimeout"_s, u"mainWork"_s});
 }
@@ -1913,10 +2048,22 @@ void TestExperimentFile::savedPrimitiveKeys()
     spec.semaphore.permits = 9;
     spec.sync.readShare = 0.5;
     edit(spec);
-    if (spec.primitive != clab::PrimitiveKind::LockContention)
+    using K = clab::PrimitiveKind;
+    if (spec.primitive != K::LockContention)
         spec.lock = {};
-    if (spec.primitive != clab::PrimitiveKind::MessagePassing)
+    if (spec.primitive != K::MessagePassing)
         spec.messaging.messageSize = 99;
+    // Parameters that do not apply here, away from their defaults: none of them may be written.
+    if (spec.primitive != K::Semaphore)
+        spec.semaphore.pattern = clab::SemaphorePattern::PingPong;
+    else if (spec.semaphore.pattern == clab::SemaphorePattern::PingPong)
+        spec.semaphore.permits = 9;
+    if (spec.primitive != K::Event)
+        spec.event.implementation = clab::EventImplementation::CondVar;
+    if (spec.primitive != K::Sync || spec.sync.kind != clab::SyncKind::Barrier)
+        spec.sync.barrierImplementation = clab::BarrierImplementation::Futex;
+    if (spec.primitive != K::Lifecycle || spec.lifecycle.mode != clab::LifecycleMode::CreateJoin)
+        spec.lifecycle.execChild = false;
     QVERIFY2(clab::model::validateExperiment(spec).isEmpty(), qPrintable(errorsText(clab::model::validateExperiment(spec))));
     QStringList saved = primitiveOf(spec).keys();
     QStringList sortedKeys = keys;
@@ -1942,6 +2089,338 @@ void TestExperimentFile::memoryWorkloadWrittenOnlyWhenUsed()
     const QByteArray bytes = clab::model::serializeExperiment(spec);
     QCOMPARE(keysInTextOrder(bytes, {u"ioWait"_s, u"memoryBuffer"_s, u"memoryStride"_s, u"memory"_s}),
              (QStringList{u"ioWait"_s, u"memory"_s, u"memoryStride"_s, u"memoryBuffer"_s}));
+}
+
+void TestExperimentFile::patternAndImplementationFields_data()
+{
+    // A top-level patch of the base file, the spec it must give, and the key and value a save
+    // writes back for it.
+    QTest::addColumn<QJsonObject>("patch");
+    QTest::addColumn<SpecEdit>("expected");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QJsonValue>("written");
+    using K = clab::PrimitiveKind;
+    const auto row = [](const char *name, const QJsonObject &primitive, int workers, const QString &execution,
+                        std::function<void(clab::ExperimentSpec &)> edit, const QString &key,
+                        const QJsonValue &written) {
+        const QJsonObject patch{{u"primitive"_s, primitive}, {u"workers"_s, workers}, {u"execution"_s, execution}};
+        QTest::addRow("%s", name) << patch << SpecEdit(std::move(edit)) << key << written;
+    };
+    const QString threads = u"threads"_s;
+    row(
+        "semaphore: pattern ping-pong", {{u"kind"_s, u"semaphore"_s}, {u"pattern"_s, u"ping-pong"_s}}, 4, threads,
+        [](auto &s) {
+            s.primitive = K::Semaphore;
+            s.semaphore.pattern = clab::SemaphorePattern::PingPong;
+        },
+        u"pattern"_s, u"ping-pong"_s);
+    row(
+        "semaphore: pattern gate with permits",
+        {{u"kind"_s, u"semaphore"_s}, {u"pattern"_s, u"gate"_s}, {u"permits"_s, 3}}, 3, threads,
+        [](auto &s) {
+            s.primitive = K::Semaphore;
+            s.workers = 3;
+            s.semaphore.permits = 3;
+        },
+        u"pattern"_s, u"gate"_s);
+    row(
+        "semaphore: no pattern is gate", {{u"kind"_s, u"semaphore"_s}, {u"permits"_s, 3}}, 3, threads,
+        [](auto &s) {
+            s.primitive = K::Semaphore;
+            s.workers = 3;
+            s.semaphore.permits = 3;
+        },
+        u"pattern"_s, u"gate"_s);
+    row(
+        "event: implementation condvar", {{u"kind"_s, u"event"_s}, {u"implementation"_s, u"condvar"_s}}, 2, threads,
+        [](auto &s) {
+            s.primitive = K::Event;
+            s.workers = 2;
+            s.event.implementation = clab::EventImplementation::CondVar;
+        },
+        u"implementation"_s, u"condvar"_s);
+    row(
+        "event: implementation futex, processes", {{u"kind"_s, u"event"_s}, {u"implementation"_s, u"futex"_s}}, 2,
+        u"processes"_s,
+        [](auto &s) {
+            s.primitive = K::Event;
+            s.execution = clab::ExecutionModel::Processes;
+            s.workers = 2;
+        },
+        u"implementation"_s, u"futex"_s);
+    row(
+        "event: no implementation is futex", {{u"kind"_s, u"event"_s}}, 2, threads,
+        [](auto &s) {
+            s.primitive = K::Event;
+            s.workers = 2;
+        },
+        u"implementation"_s, u"futex"_s);
+    row(
+        "event: condvar gate",
+        {{u"kind"_s, u"event"_s}, {u"pattern"_s, u"gate"_s}, {u"implementation"_s, u"condvar"_s}}, 5, threads,
+        [](auto &s) {
+            s.primitive = K::Event;
+            s.workers = 5;
+            s.event.pattern = clab::EventPattern::Gate;
+            s.event.implementation = clab::EventImplementation::CondVar;
+        },
+        u"implementation"_s, u"condvar"_s);
+    row(
+        "sync: futex barrier",
+        {{u"kind"_s, u"sync"_s}, {u"lock"_s, u"barrier"_s}, {u"barrierImplementation"_s, u"futex"_s}}, 4, threads,
+        [](auto &s) {
+            s.primitive = K::Sync;
+            s.sync.kind = clab::SyncKind::Barrier;
+            s.sync.barrierImplementation = clab::BarrierImplementation::Futex;
+        },
+        u"barrierImplementation"_s, u"futex"_s);
+    row(
+        "sync: pthread barrier, processes",
+        {{u"kind"_s, u"sync"_s}, {u"lock"_s, u"barrier"_s}, {u"barrierImplementation"_s, u"pthread"_s}}, 2,
+        u"processes"_s,
+        [](auto &s) {
+            s.primitive = K::Sync;
+            s.execution = clab::ExecutionModel::Processes;
+            s.workers = 2;
+            s.sync.kind = clab::SyncKind::Barrier;
+        },
+        u"barrierImplementation"_s, u"pthread"_s);
+    row(
+        "sync: no barrierImplementation is pthread", {{u"kind"_s, u"sync"_s}, {u"lock"_s, u"barrier"_s}}, 4, threads,
+        [](auto &s) {
+            s.primitive = K::Sync;
+            s.sync.kind = clab::SyncKind::Barrier;
+        },
+        u"barrierImplementation"_s, u"pthread"_s);
+    row(
+        "thread-lifecycle: fork + _exit",
+        {{u"kind"_s, u"thread-lifecycle"_s}, {u"mode"_s, u"create-join"_s}, {u"execChild"_s, false}}, 1, u"processes"_s,
+        [](auto &s) {
+            s.primitive = K::Lifecycle;
+            s.execution = clab::ExecutionModel::Processes;
+            s.workers = 1;
+            s.lifecycle.execChild = false;
+        },
+        u"execChild"_s, false);
+    row(
+        "thread-lifecycle: fork + exec", {{u"kind"_s, u"thread-lifecycle"_s}, {u"execChild"_s, true}}, 1,
+        u"processes"_s,
+        [](auto &s) {
+            s.primitive = K::Lifecycle;
+            s.execution = clab::ExecutionModel::Processes;
+            s.workers = 1;
+        },
+        u"execChild"_s, true);
+    row(
+        "thread-lifecycle: no execChild is exec", {{u"kind"_s, u"thread-lifecycle"_s}}, 1, u"processes"_s,
+        [](auto &s) {
+            s.primitive = K::Lifecycle;
+            s.execution = clab::ExecutionModel::Processes;
+            s.workers = 1;
+        },
+        u"execChild"_s, true);
+    // Kept with threads, where it does nothing: a sweep over "execution" can leave it in place.
+    row(
+        "thread-lifecycle: execChild kept with threads", {{u"kind"_s, u"thread-lifecycle"_s}, {u"execChild"_s, false}},
+        2, threads,
+        [](auto &s) {
+            s.primitive = K::Lifecycle;
+            s.workers = 2;
+            s.lifecycle.execChild = false;
+        },
+        u"execChild"_s, false);
+}
+
+void TestExperimentFile::patternAndImplementationFields()
+{
+    QFETCH(QJsonObject, patch);
+    QFETCH(SpecEdit, expected);
+    QFETCH(QString, key);
+    QFETCH(QJsonValue, written);
+    clab::ExperimentSpec want = baseSpec();
+    expected(want);
+    QVERIFY2(clab::model::validateExperiment(want).isEmpty(),
+             qPrintable(errorsText(clab::model::validateExperiment(want))));
+
+    // Parses to the expected value...
+    const QJsonObject base = clab::model::experimentToJson(baseSpec());
+    const auto load = clab::model::parseExperiment(toBytes(patched(base, patch)), u"t.cclab"_s);
+    QVERIFY2(load.ok(), qPrintable(load.errorText()));
+    compareSpecs(*load.spec, want);
+    // ... is written back under its key, with its value spelt as the file spells it ...
+    const QJsonObject primitive = primitiveOf(*load.spec);
+    QVERIFY2(primitive.contains(key), qPrintable(key + u" is not written"_s));
+    QCOMPARE(primitive.value(key), written);
+    // ... and reads back the same (write -> read gives the same spec and the same bytes).
+    const QByteArray bytes = clab::model::serializeExperiment(*load.spec);
+    const auto again = clab::model::parseExperiment(bytes);
+    QVERIFY2(again.ok(), qPrintable(again.errorText()));
+    compareSpecs(*again.spec, want);
+    QCOMPARE(clab::model::serializeExperiment(*again.spec), bytes);
+}
+
+void TestExperimentFile::pairedWorkers_data()
+{
+    QTest::addColumn<QJsonObject>("primitive");
+    QTest::addColumn<SpecEdit>("family");
+    QTest::addColumn<int>("workers");
+    QTest::addColumn<QString>("error"); // at "workers"; empty when the count is allowed
+
+    const QJsonObject handOff{{u"kind"_s, u"event"_s}, {u"pattern"_s, u"hand-off"_s}};
+    const QJsonObject eventGate{{u"kind"_s, u"event"_s}, {u"pattern"_s, u"gate"_s}};
+    const QJsonObject pingPong{{u"kind"_s, u"semaphore"_s}, {u"pattern"_s, u"ping-pong"_s}};
+    const QJsonObject semGate{{u"kind"_s, u"semaphore"_s}, {u"pattern"_s, u"gate"_s}};
+    const SpecEdit handOffSpec([](clab::ExperimentSpec &s) { s.primitive = clab::PrimitiveKind::Event; });
+    const SpecEdit eventGateSpec([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Event;
+        s.event.pattern = clab::EventPattern::Gate;
+    });
+    const SpecEdit pingPongSpec([](clab::ExperimentSpec &s) {
+        s.primitive = clab::PrimitiveKind::Semaphore;
+        s.semaphore.pattern = clab::SemaphorePattern::PingPong;
+    });
+    const SpecEdit semGateSpec([](clab::ExperimentSpec &s) { s.primitive = clab::PrimitiveKind::Semaphore; });
+    const QString pairs = u"must be an even number of at least 2 for event pattern hand-off (pairs of setter and "
+                          u"waiter), got "_s;
+    const QString tokens = u"must be an even number of at least 2 for semaphore pattern ping-pong (pairs passing a "
+                           u"token), got "_s;
+    for (const int n : {1, 2, 3, 4, 5, 6, 1023, 1024}) {
+        const bool even = n % 2 == 0;
+        QTest::addRow("event hand-off, %d workers", n)
+            << handOff << handOffSpec << n << (even ? QString() : pairs + QString::number(n));
+        QTest::addRow("semaphore ping-pong, %d workers", n)
+            << pingPong << pingPongSpec << n << (even ? QString() : tokens + QString::number(n));
+    }
+    // The rule belongs to the pattern: the gates take any number their own rule allows.
+    QTest::addRow("event gate, 3 workers") << eventGate << eventGateSpec << 3 << QString();
+    QTest::addRow("semaphore gate, 3 workers") << semGate << semGateSpec << 3 << QString();
+    QTest::addRow("semaphore gate, 1 worker") << semGate << semGateSpec << 1 << QString();
+}
+
+void TestExperimentFile::pairedWorkers()
+{
+    QFETCH(QJsonObject, primitive);
+    QFETCH(SpecEdit, family);
+    QFETCH(int, workers);
+    QFETCH(QString, error);
+    const QString expected = error.isEmpty() ? QString() : FieldError{u"workers"_s, error}.toString();
+
+    // The file...
+    const QJsonObject json =
+        patched(clab::model::experimentToJson(baseSpec()), {{u"primitive"_s, primitive}, {u"workers"_s, workers}});
+    const auto load = clab::model::parseExperiment(toBytes(json));
+    QCOMPARE(errorsText(load.errors), expected);
+    QCOMPARE(load.ok(), error.isEmpty());
+    if (load.ok())
+        QCOMPARE(load.spec->workers, static_cast<std::uint32_t>(workers));
+    // ... and the editor's validation of the struct say the same.
+    clab::ExperimentSpec spec = baseSpec();
+    family(spec);
+    spec.workers = static_cast<std::uint32_t>(workers);
+    QCOMPARE(errorsText(clab::model::validateExperiment(spec)), expected);
+}
+
+void TestExperimentFile::patternAndImplementationInSweeps_data()
+{
+    QTest::addColumn<SpecEdit>("spec");
+    QTest::addColumn<QStringList>("choices"); // familyChoiceOf each point, in order
+    QTest::addColumn<QString>("errors");      // of expandSweep; empty when it gives the points
+    using K = clab::PrimitiveKind;
+    const auto spec = [](K k, std::function<void(clab::ExperimentSpec &)> more) {
+        return SpecEdit([k, more](clab::ExperimentSpec &s) {
+            s = kindSpec(k);
+            more(s);
+        });
+    };
+    QTest::addRow("variants: pthread vs futex barrier") << spec(K::Sync, [](auto &s) {
+        s.sync.kind = clab::SyncKind::Barrier;
+        s.variants = {variant("pthread", {{"primitive.barrierImplementation", "\"pthread\""}}),
+                      variant("futex", {{"primitive.barrierImplementation", "\"futex\""}})};
+    }) << QStringList{u"pthread"_s, u"futex"_s} << QString();
+    QTest::addRow("variants: futex vs condvar event") << spec(K::Event, [](auto &s) {
+        s.event.implementation = clab::EventImplementation::CondVar;
+        s.variants = {variant("futex", {{"primitive.implementation", "\"futex\""}}),
+                      variant("condvar", {{"primitive.implementation", "\"condvar\""}})};
+    }) << QStringList{u"futex"_s, u"condvar"_s} << QString();
+    QTest::addRow("sweep: exec vs _exit") << spec(K::Lifecycle,
+                                                  [](auto &s) {
+                                                      s.execution = clab::ExecutionModel::Processes;
+                                                      s.workers = 1;
+                                                      s.sweep = {axis("primitive.execChild", {"true", "false"})};
+                                                  })
+                                          << QStringList{u"exec"_s, u"_exit"_s} << QString();
+    QTest::addRow("sweep: semaphore gate and ping-pong") << spec(K::Semaphore, [](auto &s) {
+        s.sweep = {axis("primitive.pattern", {"\"gate\"", "\"ping-pong\""})};
+    }) << QStringList{u"gate"_s, u"ping-pong"_s} << QString();
+    QTest::addRow("sweep: the lock, barrier implementation set only for the barrier") << spec(K::Sync, [](auto &s) {
+        s.variants = {variant("mutex", {{"primitive.lock", "\"mutex\""}}),
+                      variant("futex barrier",
+                              {{"primitive.lock", "\"barrier\""}, {"primitive.barrierImplementation", "\"futex\""}})};
+    }) << QStringList{u"pthread"_s, u"futex"_s} << QString();
+    QTest::addRow("sweep: event hand-off pairs") << spec(K::Event,
+                                                         [](auto &s) {
+                                                             s.sweep = {axis("workers", {"2", "4", "8"})};
+                                                         })
+                                                 << QStringList{u"futex"_s, u"futex"_s, u"futex"_s} << QString();
+    QTest::addRow("error: a bad implementation in a variant")
+        << spec(K::Event,
+                [](auto &s) {
+                    s.variants = {variant("spin", {{"primitive.implementation", "\"spin\""}})};
+                })
+        << QStringList()
+        << u"variants[0].set.\"primitive.implementation\": must be one of futex, condvar, got \"spin\""_s;
+    QTest::addRow("error: a barrier implementation for a mutex")
+        << spec(K::Sync,
+                [](auto &s) {
+                    s.sync.kind = clab::SyncKind::Barrier;
+                    s.sync.barrierImplementation = clab::BarrierImplementation::Futex;
+                    s.sweep = {axis("primitive.lock", {"\"barrier\"", "\"mutex\""})};
+                })
+        << QStringList()
+        << u"primitive.barrierImplementation: only for lock barrier (in point \"primitive.lock=mutex\")"_s;
+    QTest::addRow("error: permits the experiment sets, in a ping-pong") << spec(K::Semaphore, [](auto &s) {
+        s.semaphore.permits = 3;
+        s.sweep = {axis("primitive.pattern", {"\"gate\"", "\"ping-pong\""})};
+    }) << QStringList() << u"primitive.permits: only for pattern gate (in point \"primitive.pattern=ping-pong\")"_s;
+    QTest::addRow("error: execChild in daemon mode") << spec(K::Lifecycle, [](auto &s) {
+        s.workers = 2;
+        s.durationNs = 0;
+        s.operationsPerWorker = 10;
+        s.variants = {variant("daemon", {{"primitive.mode", "\"daemon\""}, {"primitive.execChild", "false"}})};
+    }) << QStringList() << u"variants[0].set.\"primitive.execChild\": only for mode create-join"_s;
+    QTest::addRow("error: odd workers for a hand-off")
+        << spec(K::Event,
+                [](auto &s) {
+                    s.sweep = {axis("workers", {"2", "3"})};
+                })
+        << QStringList()
+        << u"sweep[0].values[1]: workers: must be an even number of at least 2 for event pattern hand-off (pairs "
+           u"of setter and waiter), got 3"_s;
+}
+
+void TestExperimentFile::patternAndImplementationInSweeps()
+{
+    QFETCH(SpecEdit, spec);
+    QFETCH(QStringList, choices);
+    QFETCH(QString, errors);
+    clab::ExperimentSpec s = baseSpec();
+    spec(s);
+    QList<FieldError> found;
+    const QList<clab::model::SweepPoint> points = clab::model::expandSweep(s, &found);
+    QCOMPARE(errorsText(found), errors);
+    QStringList got;
+    for (const clab::model::SweepPoint &p : points)
+        got.append(familyChoiceOf(p.spec));
+    QCOMPARE(got, choices);
+    // The file says the same: the sweep is written, read back and expanded to the same points.
+    const auto load = clab::model::parseExperiment(clab::model::serializeExperiment(s));
+    QCOMPARE(errorsText(load.errors), errors);
+    if (load.ok()) {
+        QStringList fromFile;
+        for (const clab::model::SweepPoint &p : clab::model::expandSweep(*load.spec, nullptr))
+            fromFile.append(familyChoiceOf(p.spec));
+        QCOMPARE(fromFile, choices);
+    }
 }
 
 void TestExperimentFile::elementErrorsAreCapped()
@@ -2333,6 +2812,43 @@ void TestExperimentFile::overrides_data()
                                               s.messaging.queueDepth = 8;
                                           });
     QTest::addRow("nothing to override") << none << QStringList() << none;
+    QTest::addRow("semaphore pattern") << SpecEdit([](clab::ExperimentSpec &s) {
+        s = kindSpec(clab::PrimitiveKind::Semaphore);
+    }) << QStringList{u"primitive.pattern=ping-pong"_s}
+                                       << SpecEdit([](clab::ExperimentSpec &s) {
+                                              s = kindSpec(clab::PrimitiveKind::Semaphore);
+                                              s.semaphore.pattern = clab::SemaphorePattern::PingPong;
+                                          });
+    QTest::addRow("event implementation")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Event); })
+        << QStringList{u"primitive.implementation=condvar"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+               s = kindSpec(clab::PrimitiveKind::Event);
+               s.event.implementation = clab::EventImplementation::CondVar;
+           });
+    QTest::addRow("event hand-off of 2 pairs")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Event); })
+        << QStringList{u"workers=4"_s} << SpecEdit([](clab::ExperimentSpec &s) {
+               s = kindSpec(clab::PrimitiveKind::Event);
+               s.workers = 4;
+           });
+    QTest::addRow("barrier implementation") << SpecEdit([](clab::ExperimentSpec &s) {
+        s = kindSpec(clab::PrimitiveKind::Sync);
+        s.sync.kind = clab::SyncKind::Barrier;
+    }) << QStringList{u"primitive.barrierImplementation=futex"_s}
+                                            << SpecEdit([](clab::ExperimentSpec &s) {
+                                                   s = kindSpec(clab::PrimitiveKind::Sync);
+                                                   s.sync.kind = clab::SyncKind::Barrier;
+                                                   s.sync.barrierImplementation = clab::BarrierImplementation::Futex;
+                                               });
+    QTest::addRow("execChild") << SpecEdit([](clab::ExperimentSpec &s) {
+        s = kindSpec(clab::PrimitiveKind::Lifecycle);
+        s.execution = clab::ExecutionModel::Processes;
+    }) << QStringList{u"primitive.execChild=false"_s}
+                               << SpecEdit([](clab::ExperimentSpec &s) {
+                                      s = kindSpec(clab::PrimitiveKind::Lifecycle);
+                                      s.execution = clab::ExecutionModel::Processes;
+                                      s.lifecycle.execChild = false;
+                                  });
 }
 
 void TestExperimentFile::overrides()
@@ -2407,6 +2923,37 @@ void TestExperimentFile::overrideErrors_data()
     QTest::addRow("every value error at once")
         << none << QStringList{u"warmup=2 h"_s, u"sampleInterval=11"_s}
         << u"--set warmup: unknown unit \"h\" (use ns, us, ms, s, min)\n--set sampleInterval: must be 100 us..10 s, got 11 s"_s;
+    QTest::addRow("a bad event implementation")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Event); })
+        << QStringList{u"primitive.implementation=spin"_s}
+        << u"--set primitive.implementation: must be one of futex, condvar, got \"spin\""_s;
+    QTest::addRow("a bad barrier implementation") << SpecEdit([](clab::ExperimentSpec &s) {
+        s = kindSpec(clab::PrimitiveKind::Sync);
+        s.sync.kind = clab::SyncKind::Barrier;
+    }) << QStringList{u"primitive.barrierImplementation=futx"_s}
+                                                  << u"--set primitive.barrierImplementation: must be one of pthread, "
+                                                     u"futex, got \"futx\""_s;
+    QTest::addRow("a barrier implementation for a mutex")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Sync); })
+        << QStringList{u"primitive.barrierImplementation=futex"_s}
+        << u"--set primitive.barrierImplementation: only for lock barrier"_s;
+    QTest::addRow("execChild not a boolean")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Lifecycle); })
+        << QStringList{u"primitive.execChild=no"_s}
+        << u"--set primitive.execChild: must be true or false, got \"no\""_s;
+    QTest::addRow("ping-pong meets the permits the experiment sets")
+        << SpecEdit([](clab::ExperimentSpec &s) {
+               s = kindSpec(clab::PrimitiveKind::Semaphore);
+               s.semaphore.permits = 3;
+           })
+        << QStringList{u"primitive.pattern=ping-pong"_s}
+        << u"primitive.permits: only for pattern gate (with "
+           u"--set primitive.pattern=ping-pong)"_s;
+    QTest::addRow("an odd hand-off")
+        << SpecEdit([](clab::ExperimentSpec &s) { s = kindSpec(clab::PrimitiveKind::Event); })
+        << QStringList{u"workers=3"_s}
+        << u"--set workers: must be an even number of at least 2 for event pattern hand-off (pairs of setter and "
+           u"waiter), got 3"_s;
     QTest::addRow("an invalid experiment is reported as it is")
         << SpecEdit([](clab::ExperimentSpec &s) { s.workers = 0; }) << QStringList{u"workers=2"_s}
         << u"workers: must be 1..1024, got 0"_s;
