@@ -90,6 +90,7 @@ void StateTrack::reset(double binWidth)
     m_slots.clear();
     m_end = 0;
     m_width = binWidth > 0 ? binWidth : 0.01;
+    ++m_generation;
 }
 
 void StateTrack::setCapacity(std::size_t capacity)
@@ -98,6 +99,7 @@ void StateTrack::setCapacity(std::size_t capacity)
     m_slots.clear();
     m_slots.shrink_to_fit();
     m_slots.reserve(m_capacity + 1);
+    ++m_generation;
 }
 
 std::int64_t StateTrack::slotOf(double t) const
@@ -120,6 +122,7 @@ void StateTrack::add(double t, double end, int state)
 
 void StateTrack::compact()
 {
+    ++m_generation;
     m_width *= 2;
     std::size_t w = 0;
     for (std::size_t r = 0; r < m_slots.size(); ++r) {
@@ -133,11 +136,17 @@ void StateTrack::compact()
 
 void StateTrack::accumulate(const charts::TimeAxis &axis, std::span<charts::StateCounts> columns) const
 {
-    if (columns.empty() || m_slots.empty())
+    if (columns.empty() || m_slots.empty() || axis.pixels <= 0)
         return;
-    const int lastColumn = static_cast<int>(columns.size()) - 1;
-    // The first slot that may reach into the axis: the one before the first starting inside it.
-    auto it = std::lower_bound(m_slots.begin(), m_slots.end(), axis.t0, [](const Slot &s, double t) { return s.t < t; });
+    // The window of columns asked for: [first, last] of the whole axis, columns[0] is `first`.
+    const int first = std::clamp(axis.firstColumn, 0, axis.pixels - 1);
+    const int last = static_cast<int>(std::min<std::int64_t>(first + static_cast<std::int64_t>(columns.size()) - 1,
+                                                             axis.pixels - 1));
+    const int lastColumn = axis.pixels - 1;
+    // The first slot that may reach into the window: one before the first starting a column
+    // ahead of it (a column of margin keeps rounding at the window's edge from missing one).
+    const double from = first > 0 ? axis.toTime(first - 1) : axis.t0;
+    auto it = std::lower_bound(m_slots.begin(), m_slots.end(), from, [](const Slot &s, double t) { return s.t < t; });
     if (it != m_slots.begin())
         --it;
     for (; it != m_slots.end() && it->t <= axis.t1; ++it) {
@@ -146,12 +155,14 @@ void StateTrack::accumulate(const charts::TimeAxis &axis, std::span<charts::Stat
         if (end < axis.t0)
             continue;
         const int c0 = std::min(axis.column(std::max(it->t, axis.t0)), lastColumn);
+        if (c0 > last)
+            break; // slots come in time order: the rest lie beyond the window
         // The slot ends where the next begins: that column belongs to the next slot.
         const double px = axis.toPixel(std::min(end, axis.t1));
         int c1 = std::min(static_cast<int>(std::ceil(px)) - 1, lastColumn);
         c1 = std::max(c0, c1);
-        for (int c = c0; c <= c1; ++c)
-            columns[static_cast<std::size_t>(c)] += it->counts;
+        for (int c = std::max(c0, first); c <= std::min(c1, last); ++c)
+            columns[static_cast<std::size_t>(c - first)] += it->counts;
     }
 }
 

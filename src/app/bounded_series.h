@@ -61,6 +61,11 @@ public:
     std::size_t size() const { return m_slots.size(); }
     std::size_t capacity() const { return m_capacity; }
     double binWidth() const { return m_width; }
+    // What a view that draws incrementally needs: adding samples changes nothing before the
+    // start of the newest slot; anything else that rewrites the past (a reset, or merging slots
+    // to stay within capacity) changes the generation.
+    double unsettledFrom() const { return m_slots.empty() ? 0.0 : m_slots.back().t; }
+    std::uint64_t generation() const { return m_generation; }
     std::size_t memoryBytes() const { return m_slots.capacity() * sizeof(Slot); }
 
 private:
@@ -75,6 +80,7 @@ private:
     std::size_t m_capacity;
     double m_width;
     double m_end = 0;
+    std::uint64_t m_generation = 0;
 };
 
 } // namespace clab::app

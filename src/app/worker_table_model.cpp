@@ -70,9 +70,17 @@ void WorkerTableModel::clear()
 
 void WorkerTableModel::apply(std::vector<WorkerRow> rows, const metrics::Totals &totals)
 {
+    const auto format = [this] {
+        m_text.assign(m_rows.empty() ? 0 : m_rows.size() + 1, {});
+        for (std::size_t r = 0; r < m_text.size(); ++r) {
+            for (int c = 0; c < ColumnCount; ++c)
+                m_text[r][static_cast<std::size_t>(c)] = cell(static_cast<int>(r), c, false);
+        }
+    };
     if (rows.size() == m_rows.size()) {
         m_rows = std::move(rows);
         m_totals = totals;
+        format();
         if (!m_rows.empty())
             Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
         return;
@@ -80,6 +88,7 @@ void WorkerTableModel::apply(std::vector<WorkerRow> rows, const metrics::Totals 
     beginResetModel();
     m_rows = std::move(rows);
     m_totals = totals;
+    format();
     endResetModel();
 }
 
@@ -149,14 +158,24 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
         f.setBold(true);
         return f;
     }
+    if (total && role == Qt::ToolTipRole)
+        return index.column() == OpsPerSecondColumn ? QVariant(tr("All operations over the run's wall time")) : QVariant();
+    if (!total && role == Qt::ToolTipRole) {
+        const WorkerRow &r = m_rows[static_cast<std::size_t>(index.row())];
+        return r.error.isEmpty() ? QVariant() : QVariant(r.error);
+    }
+    if (role == Qt::DisplayRole)
+        return m_text[static_cast<std::size_t>(index.row())][static_cast<std::size_t>(index.column())];
+    if (role == SortRole)
+        return cell(index.row(), index.column(), true);
+    return {};
+}
+
+QVariant WorkerTableModel::cell(int row, int column, bool raw) const
+{
     const metrics::Totals &t = m_totals;
-    if (total) {
-        if (role == Qt::ToolTipRole && index.column() == OpsPerSecondColumn)
-            return tr("All operations over the run's wall time");
-        if (role != Qt::DisplayRole && role != SortRole)
-            return {};
-        const bool raw = role == SortRole;
-        switch (index.column()) {
+    if (row == static_cast<int>(m_rows.size())) {
+        switch (column) {
         case WorkerColumn: return raw ? QVariant(-1) : QVariant(tr("Total"));
         case StateColumn: return {};
         case OpsColumn: return raw ? QVariant::fromValue(t.ops) : QVariant(formatInteger(t.ops));
@@ -174,13 +193,8 @@ QVariant WorkerTableModel::data(const QModelIndex &index, int role) const
         }
         return {};
     }
-    const WorkerRow &r = m_rows[static_cast<std::size_t>(index.row())];
-    if (role == Qt::ToolTipRole)
-        return r.error.isEmpty() ? QVariant() : QVariant(r.error);
-    if (role != Qt::DisplayRole && role != SortRole)
-        return {};
-    const bool raw = role == SortRole;
-    switch (index.column()) {
+    const WorkerRow &r = m_rows[static_cast<std::size_t>(row)];
+    switch (column) {
     case WorkerColumn: return raw ? QVariant(r.index) : QVariant(QStringLiteral("W%1").arg(r.index));
     case StateColumn: return r.state;
     case OpsColumn: return raw ? QVariant::fromValue(r.ops) : QVariant(formatInteger(r.ops));

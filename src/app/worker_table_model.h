@@ -6,6 +6,7 @@
 
 #include <QAbstractTableModel>
 
+#include <array>
 #include <vector>
 
 namespace clab::app {
@@ -71,9 +72,14 @@ public:
 
 private:
     void apply(std::vector<WorkerRow> rows, const metrics::Totals &totals);
+    // The cell's number (raw: for sorting) or its text.
+    QVariant cell(int row, int column, bool raw) const;
 
     std::vector<WorkerRow> m_rows;
     metrics::Totals m_totals;
+    // Every cell's text, formatted once per update: a view asks for it on every paint, and the
+    // table repaints far more often than its numbers change.
+    std::vector<std::array<QVariant, ColumnCount>> m_text;
 };
 
 } // namespace clab::app

@@ -69,8 +69,36 @@ bool ChartPanel::saveSvg(const QString &path, QString *error)
     return renderToSvg(exportWidget(), path, error);
 }
 
+namespace {
+
+// Every chart in (or being) `w` draws for export while it lives.
+class ExportQuality {
+public:
+    explicit ExportQuality(QWidget *w)
+        : m_charts(w->findChildren<ChartPanel *>())
+    {
+        if (auto *self = qobject_cast<ChartPanel *>(w))
+            m_charts.append(self);
+        for (ChartPanel *c : std::as_const(m_charts))
+            c->setExportQuality(true);
+    }
+    ~ExportQuality()
+    {
+        for (ChartPanel *c : std::as_const(m_charts))
+            c->setExportQuality(false);
+    }
+    ExportQuality(const ExportQuality &) = delete;
+    ExportQuality &operator=(const ExportQuality &) = delete;
+
+private:
+    QList<ChartPanel *> m_charts;
+};
+
+} // namespace
+
 QImage renderToImage(QWidget *w)
 {
+    const ExportQuality quality(w);
     const qreal dpr = w->devicePixelRatioF();
     QImage image(w->size() * dpr, QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(dpr);
@@ -83,6 +111,7 @@ QImage renderToImage(QWidget *w)
 
 bool renderToSvg(QWidget *w, const QString &path, QString *error)
 {
+    const ExportQuality quality(w);
     // QSvgGenerator writes through a QIODevice: a QSaveFile keeps a half-written file from
     // replacing a good one.
     QSaveFile file(path);

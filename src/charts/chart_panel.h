@@ -31,6 +31,10 @@ public:
     virtual bool hasData() const = 0;
     // Forgets all data (a new run starts).
     virtual void clear() = 0;
+    // Export quality on or off. On screen, charts draw what is cheap enough to redraw 25 times a
+    // second (one-pixel lines); an export draws the styles as designed. renderToImage() and
+    // renderToSvg() switch every chart of the widget they render for the time it takes.
+    virtual void setExportQuality(bool on) { Q_UNUSED(on); }
 
 protected:
     void resizeEvent(QResizeEvent *event) override;

@@ -60,6 +60,7 @@ struct HistogramChart::Private {
     std::vector<QLineSeries *> markerLines;
     std::vector<QScatterSeries *> markerLabels;
     QList<QPointF> buffer;
+    QList<QPointF> drawnBuffer; // what the area series holds
     QString quantity = QStringLiteral("Latency");
     double decadeLo = -1, decadeHi = -1;
     qsizetype bins = 0;
@@ -190,6 +191,7 @@ void HistogramChart::setHistogram(std::span<const HistogramBin> binsIn, const QL
     d->buffer.clear();
     if (top <= 0) {
         d->upper->replace(d->buffer);
+        d->drawnBuffer.clear();
         for (std::size_t i = 0; i < d->markerLines.size(); ++i) {
             d->markerLines[i]->clear();
             d->markerLabels[i]->clear();
@@ -249,7 +251,11 @@ void HistogramChart::setHistogram(std::span<const HistogramBin> binsIn, const QL
         d->x->setTitleText(title);
     if (d->y->max() != yTop)
         d->y->setRange(0, yTop);
-    d->upper->replace(d->buffer);
+    // Each replace() makes the chart lay the series out again: hand over only what changed.
+    if (d->buffer != d->drawnBuffer) {
+        d->upper->replace(d->buffer);
+        d->drawnBuffer = d->buffer;
+    }
 
     d->ensureMarkers(markers.size());
     for (std::size_t i = 0; i < d->markerLines.size(); ++i) {
@@ -265,15 +271,21 @@ void HistogramChart::setHistogram(std::span<const HistogramBin> binsIn, const QL
         const QString name = m.label + QStringLiteral(" = ") + formatTime(m.value);
         if (line->name() != name)
             line->setName(name);
-        line->replace(QList<QPointF>{QPointF(xv, 0), QPointF(xv, yTop)});
+        const QList<QPointF> linePoints{QPointF(xv, 0), QPointF(xv, yTop)};
+        if (line->points() != linePoints)
+            line->replace(linePoints);
         // Labels step down the chart so close percentiles do not print over each other.
         const double yLabel = yTop * (0.95 - 0.09 * static_cast<double>(i));
         const QString labelText = m.label + QLatin1Char(' ') + formatTime(m.value);
         if (label->pointLabelsFormat() != labelText)
             label->setPointLabelsFormat(labelText);
-        label->replace(QList<QPointF>{QPointF(xv, yLabel)});
-        line->setVisible(true);
-        label->setVisible(true);
+        const QList<QPointF> labelPoints{QPointF(xv, yLabel)};
+        if (label->points() != labelPoints)
+            label->replace(labelPoints);
+        if (!line->isVisible())
+            line->setVisible(true);
+        if (!label->isVisible())
+            label->setVisible(true);
         const auto legendMarkers = d->chart->legend()->markers(label);
         for (QLegendMarker *lm : legendMarkers)
             lm->setVisible(false);

@@ -25,6 +25,9 @@ struct TimeAxis {
     double t0 = 0;
     double t1 = 1;
     int pixels = 1;
+    // For accumulating per-column data over part of the axis only: element k of the output
+    // holds column firstColumn + k (the mapping of time to columns is the whole axis's).
+    int firstColumn = 0;
 
     double secondsPerPixel() const noexcept;
     // Fractional pixel position of t (0 at t0, `pixels` at t1); not clamped.

@@ -48,6 +48,7 @@ struct TimeSeriesChart::Private {
     double t0 = 0, t1 = 1;
     double yMax = 0; // in data units, grow-only until clear()
     bool hasData = false;
+    bool exportQuality = false;
 
     void applyTheme(const QPalette &pal)
     {
@@ -65,7 +66,11 @@ struct TimeSeriesChart::Private {
     {
         const SeriesStyle &s = styles[i];
         QPen pen(s.color.isValid() ? s.color : seriesColor(i));
-        pen.setWidthF(s.width);
+        // On screen every line is one device pixel wide: the raster engine then takes its
+        // cosmetic-stroker path, which drew a frame's lines about 2.5 times faster than 1.5 px
+        // antialiased strokes (measured with 3 × 2400 points). Colour and dash tell series apart.
+        pen.setWidthF(exportQuality ? s.width : std::min<qreal>(s.width, 1.0));
+        pen.setCosmetic(!exportQuality);
         pen.setStyle(s.dash);
         pen.setCapStyle(Qt::FlatCap);
         series[static_cast<std::size_t>(i)]->setPen(pen);
@@ -232,11 +237,33 @@ int TimeSeriesChart::plotWidthPixels() const
     return w > 10 ? w : std::max(100, width() - 80);
 }
 
+int TimeSeriesChart::plotColumns() const
+{
+    const int width = plotWidthPixels();
+    const int series = std::max(1, seriesCount());
+    // Two points (a min/max pair) per column and series.
+    return std::clamp(kPointBudget / (2 * series), std::min(width, 100), width);
+}
+
+qreal TimeSeriesChart::penWidth(int i) const
+{
+    return i >= 0 && i < seriesCount() ? d->series[static_cast<std::size_t>(i)]->pen().widthF() : 0.0;
+}
+
+void TimeSeriesChart::setExportQuality(bool on)
+{
+    if (d->exportQuality == on)
+        return;
+    d->exportQuality = on;
+    for (std::size_t i = 0; i < d->series.size(); ++i)
+        d->applyStyle(static_cast<int>(i));
+}
+
 void TimeSeriesChart::setSeriesData(int i, std::span<const MinMaxPoint> points)
 {
     if (i < 0 || i >= seriesCount())
         return;
-    const TimeAxis axis{d->t0, d->t1, plotWidthPixels()};
+    const TimeAxis axis{d->t0, d->t1, plotColumns()};
     decimateMinMax(points, axis, d->buffers[static_cast<std::size_t>(i)]);
 }
 

@@ -43,7 +43,9 @@ public:
     // A shaded band with a label, e.g. the warm-up phase; t1 <= t0 hides it.
     void setBand(double t0, double t1, const QString &label);
 
-    // Decimates the data of series i to the plot's width into the series' preallocated buffer.
+    // Decimates the data of series i into the series' preallocated buffer: one min/max pair per
+    // pixel column, or per few columns when the chart has so many series that more than
+    // kPointBudget points would be handed over per frame (see plotColumns()).
     void setSeriesData(int i, std::span<const MinMaxPoint> points);
     // Hands every buffer to the chart (one replace() per series) and fixes the y range for the
     // frame: it only grows during a run, so lines do not jump; clear() resets it.
@@ -52,6 +54,14 @@ public:
     // Points handed to the chart for series i at the last commit.
     qsizetype pointCount(int i) const;
     int plotWidthPixels() const;
+    // Columns the data is decimated to: the plot's width, fewer when the series together would
+    // exceed the point budget. Replacing and drawing a point costs about 1 µs on the machines
+    // measured, so the budget bounds a frame whatever the number of series.
+    int plotColumns() const;
+    static constexpr int kPointBudget = 8000;
+    // Width of series i's line as drawn now (on screen: 1 px; in an export: the style's width).
+    qreal penWidth(int i) const;
+    void setExportQuality(bool on) override;
     double yAxisMax() const;
     QString yAxisTitle() const;
 

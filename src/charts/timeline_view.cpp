@@ -81,6 +81,7 @@ QSize TimelineView::minimumSizeHint() const
 void TimelineView::setStates(const QList<StateStyle> &states)
 {
     m_states = states.mid(0, kMaxTimelineStates);
+    invalidateRows();
     update();
 }
 
@@ -92,6 +93,8 @@ QList<StateStyle> TimelineView::states() const
 void TimelineView::setSource(const TimelineSource *source)
 {
     m_source = source;
+    invalidateRows();
+    m_sharesClock.invalidate();
     refresh();
 }
 
@@ -124,7 +127,12 @@ void TimelineView::computeShares()
 
 void TimelineView::refresh()
 {
-    computeShares();
+    // The legend's percentages read the whole run: count them again only a few times a second,
+    // but at once while there is no data yet (so the first samples show without delay).
+    if (!m_hasData || !m_sharesClock.isValid() || m_sharesClock.elapsed() >= 250) {
+        computeShares();
+        m_sharesClock.start();
+    }
     setPlaceholderVisible(!m_hasData);
     if (isVisible())
         update();
@@ -154,6 +162,8 @@ void TimelineView::clear()
 {
     m_share.fill(0);
     m_hasData = false;
+    m_sharesClock.invalidate();
+    invalidateRows();
     setPlaceholderVisible(true);
     update();
 }
@@ -245,13 +255,73 @@ void TimelineView::paintEvent(QPaintEvent *)
     if (!m_source || l.rowsShown == 0)
         return;
 
+    updateRows(l, axis);
+    const int plotW = std::max(1, l.plot.width());
+    const int h = std::max(1, l.rowHeight - (l.rowHeight >= 6 ? 2 : 0)); // a gap between rows when there is room
+    const bool labelsInRuns = l.rowHeight >= fm.height() + 2;
+    const int labelEvery = std::max(1, (fm.height() + 2 + l.rowHeight - 1) / l.rowHeight);
+    struct Label {
+        QRect rect;
+        int state;
+    };
+    std::vector<Label> labels;
+    for (int r = 0; r < l.rowsShown; ++r) {
+        const int y = r * l.rowHeight;
+        if (r % labelEvery == 0) {
+            p.setPen(text);
+            p.drawText(QRect(l.labels.left(), l.plot.top() + y, l.labels.width() - 6, std::max(l.rowHeight, fm.height())),
+                       Qt::AlignRight | Qt::AlignVCenter, m_source->rowLabel(r));
+        }
+        if (!labelsInRuns)
+            continue;
+        const std::int8_t *dominant = m_dominant.data() + static_cast<std::ptrdiff_t>(r) * plotW;
+        int start = 0;
+        for (int x = 1; x <= plotW; ++x) {
+            if (x < plotW && dominant[x] == dominant[start])
+                continue;
+            const int st = dominant[start];
+            if (st >= 0 && fm.horizontalAdvance(m_states[st].name) + 10 < x - start)
+                labels.push_back({QRect(l.plot.left() + start, l.plot.top() + y, x - start, h), st});
+            start = x;
+        }
+    }
+    p.drawImage(l.plot.topLeft(), m_rows);
+    for (const Label &lab : labels) {
+        // The label sits on a small plate so the pattern does not garble it.
+        const StateStyle &st = m_states[lab.state];
+        const int tw = fm.horizontalAdvance(st.name);
+        const QRect plate(lab.rect.center().x() - tw / 2 - 3, lab.rect.center().y() - fm.height() / 2, tw + 6, fm.height());
+        p.fillRect(plate, st.color);
+        p.setPen(contrastingInk(st.color).alpha() > 160 ? Qt::white : Qt::black);
+        p.drawText(plate, Qt::AlignCenter, st.name);
+    }
+    if (l.rowsShown < l.rowsTotal) {
+        p.setPen(text);
+        p.drawText(QRect(l.plot.left(), l.plot.bottom() - fm.height() - 2, l.plot.width() - 4, fm.height()),
+                   Qt::AlignRight | Qt::AlignVCenter,
+                   tr("first %1 of %2 workers shown (enlarge the window for more)").arg(l.rowsShown).arg(l.rowsTotal));
+    }
+}
+
+void TimelineView::updateRows(const Layout &l, const TimeAxis &axis)
+{
     // Rows are rendered pixel by pixel into one image and drawn at once: with many workers and
-    // short state runs, tens of thousands of pattern-brush rectangles would cost far more.
+    // short state runs, tens of thousands of pattern-brush rectangles would cost far more. The
+    // image is kept: a paint computes again only the columns from the end of the data drawn
+    // last time, so a frame costs what the newest samples cover, not the whole run.
     const int plotW = std::max(1, l.plot.width());
     const int imageH = l.rowsShown * l.rowHeight;
-    if (m_rows.size() != QSize(plotW, imageH) || m_rows.isNull())
-        m_rows = QImage(plotW, imageH, QImage::Format_ARGB32_Premultiplied);
-    m_rows.fill(pal.color(QPalette::Base));
+    const QRgb base = palette().color(QPalette::Base).rgba();
+    const RowsKey key{plotW, l.rowsShown, l.rowHeight, m_t0, m_t1, base, m_generation};
+    const bool whole = !(key == m_rowsKey) || m_rows.isNull();
+    if (whole) {
+        if (m_rows.size() != QSize(plotW, imageH) || m_rows.isNull())
+            m_rows = QImage(plotW, imageH, QImage::Format_ARGB32_Premultiplied);
+        m_rows.fill(base);
+        m_dominant.assign(static_cast<std::size_t>(plotW) * static_cast<std::size_t>(l.rowsShown), -1);
+        m_rowMarks.assign(static_cast<std::size_t>(l.rowsShown), RowMark{});
+        m_rowsKey = key;
+    }
     std::array<QRgb, kMaxTimelineStates> fill{}, ink{};
     for (int i = 0; i < m_states.size() && i < kMaxTimelineStates; ++i) {
         fill[static_cast<std::size_t>(i)] = m_states[i].color.rgba();
@@ -277,65 +347,46 @@ void TimelineView::paintEvent(QPaintEvent *)
         default: return false;
         }
     };
-    std::vector<StateCounts> columns(static_cast<std::size_t>(axis.pixels));
-    std::vector<int> dominant(static_cast<std::size_t>(axis.pixels));
-    const bool labelsInRuns = l.rowHeight >= fm.height() + 2;
-    const int labelEvery = std::max(1, (fm.height() + 2 + l.rowHeight - 1) / l.rowHeight);
-    struct Label {
-        QRect rect;
-        int state;
-    };
-    std::vector<Label> labels;
-    const int h = std::max(1, l.rowHeight - (l.rowHeight >= 6 ? 2 : 0)); // a gap between rows when there is room
+    std::vector<StateCounts> columns(static_cast<std::size_t>(plotW));
+    std::vector<int> changed;
+    changed.reserve(columns.size());
+    const int h = std::max(1, l.rowHeight - (l.rowHeight >= 6 ? 2 : 0));
+    m_columnsRedrawn = 0;
     for (int r = 0; r < l.rowsShown; ++r) {
+        RowMark &mark = m_rowMarks[static_cast<std::size_t>(r)];
+        const std::optional<TimelineSource::Tail> tail = m_source->tail(r);
+        // From where the source said, at the last paint, this row could still change; the
+        // whole row when it cannot say or its past was rewritten since.
+        const int first = whole || !tail || tail->generation != mark.generation ? 0 : std::clamp(mark.from, 0, plotW - 1);
+        TimeAxis window = axis;
+        window.firstColumn = first;
+        const std::span<StateCounts> part(columns.data(), static_cast<std::size_t>(plotW - first));
+        std::fill(part.begin(), part.end(), StateCounts{});
+        m_source->accumulate(r, window, part);
+        m_columnsRedrawn = std::max(m_columnsRedrawn, plotW - first);
+        std::int8_t *dominant = m_dominant.data() + static_cast<std::ptrdiff_t>(r) * plotW;
+        changed.clear();
+        for (int x = first; x < plotW; ++x) {
+            int st = part[static_cast<std::size_t>(x - first)].dominant();
+            st = st < m_states.size() ? st : -1;
+            if (dominant[x] != st) {
+                dominant[x] = static_cast<std::int8_t>(st);
+                changed.push_back(x);
+            }
+        }
         const int y = r * l.rowHeight;
-        if (r % labelEvery == 0) {
-            p.setPen(text);
-            p.drawText(QRect(l.labels.left(), l.plot.top() + y, l.labels.width() - 6, std::max(l.rowHeight, fm.height())),
-                       Qt::AlignRight | Qt::AlignVCenter, m_source->rowLabel(r));
-        }
-        std::fill(columns.begin(), columns.end(), StateCounts{});
-        m_source->accumulate(r, axis, columns);
-        for (std::size_t c = 0; c < columns.size(); ++c) {
-            const int st = columns[c].dominant();
-            dominant[c] = st < m_states.size() ? st : -1;
-        }
         for (int yy = 0; yy < h; ++yy) {
             auto *line = reinterpret_cast<QRgb *>(m_rows.scanLine(y + yy));
-            for (int x = 0; x < plotW; ++x) {
-                const int st = dominant[static_cast<std::size_t>(x)];
-                if (st < 0)
-                    continue;
-                line[x] = inked(st, x, yy) ? ink[static_cast<std::size_t>(st)] : fill[static_cast<std::size_t>(st)];
+            for (const int x : changed) {
+                const int st = dominant[x];
+                line[x] = st < 0 ? base : inked(st, x, yy) ? ink[static_cast<std::size_t>(st)] : fill[static_cast<std::size_t>(st)];
             }
         }
-        if (labelsInRuns) {
-            int start = 0;
-            for (int x = 1; x <= plotW; ++x) {
-                if (x < plotW && dominant[static_cast<std::size_t>(x)] == dominant[static_cast<std::size_t>(start)])
-                    continue;
-                const int st = dominant[static_cast<std::size_t>(start)];
-                if (st >= 0 && fm.horizontalAdvance(m_states[st].name) + 10 < x - start)
-                    labels.push_back({QRect(l.plot.left() + start, l.plot.top() + y, x - start, h), st});
-                start = x;
-            }
+        if (tail) {
+            // The newest slot's first column may still change (its slot reaches into it).
+            mark.from = axis.column(tail->unsettledFrom);
+            mark.generation = tail->generation;
         }
-    }
-    p.drawImage(l.plot.topLeft(), m_rows);
-    for (const Label &lab : labels) {
-        // The label sits on a small plate so the pattern does not garble it.
-        const StateStyle &st = m_states[lab.state];
-        const int tw = fm.horizontalAdvance(st.name);
-        const QRect plate(lab.rect.center().x() - tw / 2 - 3, lab.rect.center().y() - fm.height() / 2, tw + 6, fm.height());
-        p.fillRect(plate, st.color);
-        p.setPen(contrastingInk(st.color).alpha() > 160 ? Qt::white : Qt::black);
-        p.drawText(plate, Qt::AlignCenter, st.name);
-    }
-    if (l.rowsShown < l.rowsTotal) {
-        p.setPen(text);
-        p.drawText(QRect(l.plot.left(), l.plot.bottom() - fm.height() - 2, l.plot.width() - 4, fm.height()),
-                   Qt::AlignRight | Qt::AlignVCenter,
-                   tr("first %1 of %2 workers shown (enlarge the window for more)").arg(l.rowsShown).arg(l.rowsTotal));
     }
 }
 
