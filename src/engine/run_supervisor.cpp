@@ -14,6 +14,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
+#include <dirent.h>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -62,6 +65,11 @@ private:
     bool m_leak = false;
 };
 
+// Exit codes of a worker process. Anything else (or a signal) is a death the worker did not
+// choose; what a failed worker has to say is in its status line, not in the code.
+constexpr int kWorkerExitFailed = 1;       // runWorker failed; the status line holds errno and what
+constexpr int kWorkerExitRunnerGone = 127; // the runner died before the worker could set PDEATHSIG
+
 struct WorkerSlot {
     std::uint32_t index = 0;
     pid_t pid = -1;                  // processes mode
@@ -72,16 +80,40 @@ struct WorkerSlot {
     int waitStatus = 0;
     rusage usage{};                  // from wait4, for a worker that never wrote its final block
     std::string failure;
+    std::uint64_t failureOrder = 0;  // when the failure was seen (0: none): the first one names the run's failure
+    bool strandedKill = false;       // killed because it stayed blocked after another worker failed
 };
 
-std::string describeStatus(std::uint32_t index, pid_t pid, int status)
+// "worker 3 (pid 1234) could not start: pinning to CPU 3 (sched_setaffinity): Invalid argument":
+// the phase comes from whether the start gate had opened for the worker, the rest from its
+// status line (the errno whole, whatever its value).
+std::string describeFailure(std::uint32_t index, pid_t pid, const WorkerStatusLine &line, int fallbackError)
 {
-    char buf[160];
+    const int error = line.error != 0 ? line.error : fallbackError;
+    std::string out = "worker " + std::to_string(index);
+    if (pid > 0)
+        out += " (pid " + std::to_string(pid) + ")";
+    out += line.started.load(std::memory_order_relaxed) != 0 ? " failed during the run: " : " could not start: ";
+    const std::size_t whatLen = strnlen(line.what, sizeof line.what);
+    if (line.error != 0 && whatLen > 0)
+        out.append(line.what, whatLen).append(": ");
+    out += std::strerror(error);
+    return out;
+}
+
+std::string describeStatus(std::uint32_t index, pid_t pid, int status, const WorkerStatusLine &line)
+{
+    char buf[200];
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
         const char *name = sigabbrev_np(sig);
         std::snprintf(buf, sizeof buf, "worker %u (pid %d) was killed by signal %d (SIG%s: %s)", index, pid, sig,
                       name ? name : "?", strsignal(sig));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerExitFailed && line.error != 0) {
+        return describeFailure(index, pid, line, 0);
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kWorkerExitRunnerGone) {
+        std::snprintf(buf, sizeof buf, "worker %u (pid %d) exited with code %d: the runner had gone before it started",
+                      index, pid, WEXITSTATUS(status));
     } else if (WIFEXITED(status)) {
         std::snprintf(buf, sizeof buf, "worker %u (pid %d) exited with code %d", index, pid, WEXITSTATUS(status));
     } else {
@@ -89,6 +121,65 @@ std::string describeStatus(std::uint32_t index, pid_t pid, int status)
     }
     return buf;
 }
+
+// Whether a worker process still does anything: one of its threads runnable, or CPU time or a
+// context switch gained since the last look (from /proc/PID/task/*/stat and schedstat). A worker
+// blocked for good (pthread_barrier_wait whose party died, a condition variable whose internal
+// lock a dead process held) does none of these; one that is leaving, even slowly on a loaded
+// machine, does one of them.
+class ActivityProbe {
+public:
+    // True when the process looked active since the previous call (or cannot be read: then it
+    // is given the benefit of the doubt).
+    bool active(pid_t pid)
+    {
+        std::uint64_t signature = 0;
+        bool runnable = false;
+        const std::string taskDir = "/proc/" + std::to_string(pid) + "/task";
+        DIR *d = opendir(taskDir.c_str());
+        if (!d)
+            return true;
+        bool readable = false;
+        while (const dirent *e = readdir(d)) {
+            if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                continue;
+            const std::string base = taskDir + "/" + e->d_name;
+            char buf[512];
+            if (readSmall((base + "/stat").c_str(), buf, sizeof buf)) {
+                const char *paren = std::strrchr(buf, ')'); // the state follows the name in parentheses
+                if (paren && paren[1] == ' ' && paren[2] == 'R')
+                    runnable = true;
+            }
+            if (readSmall((base + "/schedstat").c_str(), buf, sizeof buf)) {
+                unsigned long long runNs = 0, delayNs = 0, timeslices = 0;
+                if (std::sscanf(buf, "%llu %llu %llu", &runNs, &delayNs, &timeslices) == 3) {
+                    readable = true;
+                    signature += runNs + timeslices + 1; // +1: a thread that appears or goes counts too
+                }
+            }
+        }
+        closedir(d);
+        if (!readable)
+            return true;
+        auto [it, inserted] = m_last.try_emplace(pid, signature);
+        const bool changed = !inserted && it->second != signature;
+        it->second = signature;
+        return runnable || changed || inserted;
+    }
+
+private:
+    static bool readSmall(const char *path, char *buf, std::size_t size)
+    {
+        FILE *f = std::fopen(path, "re");
+        if (!f)
+            return false;
+        const std::size_t n = std::fread(buf, 1, size - 1, f);
+        std::fclose(f);
+        buf[n] = '\0';
+        return n > 0;
+    }
+    std::map<pid_t, std::uint64_t> m_last;
+};
 
 const char *phaseName(RunPhase p)
 {
@@ -195,10 +286,14 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
 
     const bool processes = spec.execution == ExecutionModel::Processes;
     const std::size_t controlSize = (sizeof(RunControl) + CLAB_CACHE_LINE - 1) / CLAB_CACHE_LINE * CLAB_CACHE_LINE;
+    const std::size_t statusSize = sizeof(WorkerStatusLine) * spec.workers; // whole cache lines
     const ExperimentFamily &family = familyFor(spec.primitive);
-    SharedBlock shared(controlSize + family.sharedSize(spec));
+    SharedBlock shared(controlSize + statusSize + family.sharedSize(spec));
     auto *control = new (shared.data()) RunControl{};
-    void *familyShared = shared.data() + controlSize;
+    auto *statusLines = reinterpret_cast<WorkerStatusLine *>(shared.data() + controlSize);
+    for (std::uint32_t i = 0; i < spec.workers; ++i)
+        new (statusLines + i) WorkerStatusLine{};
+    void *familyShared = shared.data() + controlSize + statusSize;
     if (const std::string error = family.init(familyShared, spec, processes); !error.empty()) {
         family.cleanup(familyShared, spec, false);
         throw std::runtime_error(error);
@@ -233,6 +328,7 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         envs[i].work = work;
         envs[i].pinCpu = placement.cpus[i];
         envs[i].primitiveShared = familyShared;
+        envs[i].status = statusLines + i;
     }
 
     // Start the workers. Fork happens while this process has no other threads of its own.
@@ -252,6 +348,7 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
             pthread_setname_np(pthread_self(), "clab-seq");
             for (WorkerEnv &env : *all) {
                 if (const int rc = runWorker(env); rc != 0) {
+                    noteWorkerFailure(env, rc, ""); // names the worker that failed
                     s->rc.store(rc);
                     break;
                 }
@@ -273,12 +370,14 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
                 // The worker dies with the runner, whatever kills the runner.
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != self)
-                    _exit(127);
+                    _exit(kWorkerExitRunnerGone);
                 std::signal(SIGINT, SIG_IGN); // a terminal's Ctrl-C is the runner's to handle
                 std::signal(SIGTERM, SIG_DFL);
                 std::signal(SIGPIPE, SIG_DFL);
                 const int rc = runWorker(envs[i]);
-                _exit(rc == 0 ? 0 : 100 + std::min(rc, 27));
+                if (rc != 0)
+                    noteWorkerFailure(envs[i], rc, ""); // keeps a more precise report made earlier
+                _exit(rc == 0 ? 0 : kWorkerExitFailed);
             }
             slot->pid = pid;
         } else {
@@ -288,7 +387,10 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
                 char name[16];
                 std::snprintf(name, sizeof name, "clab-w%u", env->index);
                 pthread_setname_np(pthread_self(), name);
-                s->rc.store(runWorker(*env));
+                const int rc = runWorker(*env);
+                if (rc != 0)
+                    noteWorkerFailure(*env, rc, "");
+                s->rc.store(rc);
                 s->done.store(true, std::memory_order_release);
             });
         }
@@ -296,8 +398,10 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
     }
 
     auto interruptLevel = [&] { return hooks.interrupt ? hooks.interrupt->load(std::memory_order_relaxed) : 0; };
+    std::uint64_t reapPass = 0;
     auto reap = [&](bool block) {
         std::uint32_t running = 0;
+        ++reapPass;
         for (auto &s : slots) {
             if (s->exited)
                 continue;
@@ -307,44 +411,61 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
                 if (r == s->pid) {
                     s->exited = true;
                     s->waitStatus = status;
-                    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-                        s->failure = describeStatus(s->index, s->pid, status);
-                        if (WIFEXITED(status) && WEXITSTATUS(status) >= 100)
-                            s->failure += std::string(" (") + std::strerror(WEXITSTATUS(status) - 100) + ")";
+                    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) && !s->strandedKill) {
+                        s->failure = describeStatus(s->index, s->pid, status, statusLines[s->index]);
+                        s->failureOrder = reapPass;
                     }
                     continue;
                 }
             } else if (s->done.load(std::memory_order_acquire)) {
                 s->thread.join();
                 s->exited = true;
-                if (const int rc = s->rc.load(); rc != 0)
-                    s->failure = "worker " + std::to_string(s->index) + " could not start: " + std::strerror(rc);
+                if (const int rc = s->rc.load(); rc != 0) {
+                    std::uint32_t who = s->index; // sequential: the one whose status line has the error
+                    for (std::uint32_t i = 0; sequential && i < spec.workers; ++i) {
+                        if (statusLines[i].error != 0) {
+                            who = i;
+                            break;
+                        }
+                    }
+                    s->failure = describeFailure(who, -1, statusLines[who], rc);
+                    s->failureOrder = reapPass;
+                }
                 continue;
             }
             ++running;
         }
         return running;
     };
+    // The failure seen first names the run's failure; among those seen at the same look, a worker
+    // killed by a signal (the cause) before one that failed because of it (a peer that left).
     auto firstFailure = [&]() -> std::string {
+        const WorkerSlot *first = nullptr;
         for (auto &s : slots) {
-            if (!s->failure.empty())
-                return s->failure;
+            if (s->failure.empty())
+                continue;
+            const bool signaled = s->pid > 0 && WIFSIGNALED(s->waitStatus);
+            if (!first || s->failureOrder < first->failureOrder ||
+                (s->failureOrder == first->failureOrder && signaled && !(first->pid > 0 && WIFSIGNALED(first->waitStatus))))
+                first = s.get();
         }
-        return {};
+        return first ? first->failure : std::string();
     };
     auto setPhase = [&](RunPhase p) {
-        control->phase.store(static_cast<std::uint32_t>(p), std::memory_order_release);
+        control->advance(p); // never back: a worker may have announced the planned stop already
         futexWakeAll(control->phase);
     };
 
     // Start gate: wait until every worker is ready (or one died on the way).
     const std::uint64_t gateDeadline = monotonicNs() + opts.startTimeoutNs;
+    bool workerFailed = false; // the run failed because a worker did (not a timeout or a stop)
     while (failure.empty()) {
         const std::uint32_t ready = control->ready.load(std::memory_order_acquire);
         if (ready >= slots.size())
             break;
         reap(false);
         failure = firstFailure();
+        workerFailed = !failure.empty();
         if (!failure.empty())
             break;
         if (interruptLevel() != 0) {
@@ -386,19 +507,32 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         header->start_monotonic_ns = startMono;
         header->start_realtime_ns = result.startRealtimeNs;
         const RunPhase first = spec.warmupNs > 0 ? RunPhase::Warmup : RunPhase::Measuring;
+        const std::uint64_t measureStart = startMono + spec.warmupNs;
+        const std::uint64_t stopAt = spec.operationsPerWorker == 0 ? measureStart + spec.durationNs : 0;
+        // The plan, published with the first phase: workers change phase by it themselves, so
+        // neither the end of the warm-up nor the planned end waits for this thread to get a CPU.
+        control->measureStartNs = measureStart;
+        control->stopAtNs = stopAt;
         ring.setRunState(first == RunPhase::Warmup ? CLAB_RUN_WARMUP : CLAB_RUN_MEASURING);
         setPhase(first);
 
         RunPhase phase = first;
-        const std::uint64_t measureStart = startMono + spec.warmupNs;
         std::uint64_t lastProgressNs = 0, lastOpsChangeNs = startMono, lastOps = 0;
         for (;;) {
-            const timespec ts{0, static_cast<long>(opts.drainPeriodNs)};
-            nanosleep(&ts, nullptr);
+            // Wake at the next drain or at the phase boundary, whichever comes first.
+            std::uint64_t wake = monotonicNs() + opts.drainPeriodNs;
+            if (phase == RunPhase::Warmup)
+                wake = std::min(wake, measureStart);
+            else if (stopAt != 0)
+                wake = std::min(wake, stopAt);
+            const timespec ts{static_cast<time_t>(wake / 1'000'000'000ULL), static_cast<long>(wake % 1'000'000'000ULL)};
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+            }
             drain();
             const std::uint64_t now = monotonicNs();
             const std::uint32_t running = reap(false);
             failure = firstFailure();
+            workerFailed = !failure.empty();
             if (!failure.empty())
                 break;
             const int irq = interruptLevel();
@@ -438,25 +572,57 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
             }
             if (running == 0)
                 break; // operation-bounded runs end when every worker is done
-            if (spec.operationsPerWorker == 0 && phase == RunPhase::Measuring && now >= measureStart + spec.durationNs)
+            if (stopAt != 0 && phase == RunPhase::Measuring && now >= stopAt)
                 break;
         }
     }
 
-    // Stop: cooperatively first, then by force after the grace period.
+    // Stop: cooperatively first, then by force after the grace period. The phase word's futex
+    // wakes every worker asleep on it; waits of the families are cut into slices that look at it.
     ring.setRunState(CLAB_RUN_STOPPING);
     setPhase(RunPhase::Stop);
-    const std::uint64_t graceEnd = monotonicNs() + opts.graceNs;
+    const std::uint64_t stopNs = monotonicNs();
+    const std::uint64_t graceEnd = stopNs + opts.graceNs;
+    // When a worker process failed (died), the run has failed already and the survivors are only
+    // asked to leave with their figures. One blocked where no stop reaches it (pthread_barrier_wait
+    // waiting for the dead party, a condition variable whose internal lock the dead one held)
+    // never will: it is killed once it has done nothing at all for kStrandedIdleNs, instead of
+    // after the whole grace period. One still doing something keeps the grace period.
+    constexpr std::uint64_t kStrandedIdleNs = 1'000'000'000;
+    constexpr std::uint64_t kActivityPollNs = 50'000'000;
+    bool watchStranded = workerFailed && processes;
+    ActivityProbe probe;
+    std::vector<std::uint64_t> lastActive(slots.size(), stopNs);
+    std::uint64_t nextProbe = stopNs;
     bool killed = false;
     while (reap(false) > 0) {
         drain();
-        if (interruptLevel() >= 2 || monotonicNs() > graceEnd) {
+        const std::uint64_t now = monotonicNs();
+        if (interruptLevel() >= 2 || now > graceEnd) {
             for (auto &s : slots) {
                 if (!s->exited && s->pid > 0)
                     kill(s->pid, SIGKILL);
             }
             killed = true;
             break;
+        }
+        if (!watchStranded && processes && !firstFailure().empty()) {
+            watchStranded = true; // a worker died while the others were leaving
+            std::fill(lastActive.begin(), lastActive.end(), now);
+        }
+        if (watchStranded && now >= nextProbe) {
+            nextProbe = now + kActivityPollNs;
+            for (std::size_t k = 0; k < slots.size(); ++k) {
+                WorkerSlot &s = *slots[k];
+                if (s.exited || s.pid <= 0 || s.strandedKill)
+                    continue;
+                if (probe.active(s.pid))
+                    lastActive[k] = now;
+                else if (now - lastActive[k] >= kStrandedIdleNs) {
+                    s.strandedKill = true; // reaped below as killed, not as a failure of its own
+                    kill(s.pid, SIGKILL);
+                }
+            }
         }
         const timespec ts{0, 2'000'000};
         nanosleep(&ts, nullptr);
@@ -473,6 +639,9 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         }
     }
     drain();
+    // A worker that died or failed while the others were leaving has failed the run too.
+    if (failure.empty())
+        failure = firstFailure();
     std::vector<std::uint32_t> stuck;
     for (auto &s : slots) {
         if (!s->exited && s->thread.joinable()) {
@@ -555,6 +724,9 @@ RunResult runExperiment(const ExperimentSpec &spec, StatsRing &ring, const Super
         } else if (!slot->failure.empty()) {
             w.exitState = slot->pid > 0 && WIFSIGNALED(slot->waitStatus) ? "crashed" : "failed";
             w.error = slot->failure;
+        } else if (slot->strandedKill) {
+            w.exitState = "killed";
+            w.error = "worker " + std::to_string(i) + " stayed blocked after the run failed and was killed";
         } else if (killed && slot->pid > 0 && WIFSIGNALED(slot->waitStatus)) {
             w.exitState = "killed";
             w.error = "worker " + std::to_string(i) + " did not stop within the grace period and was killed";

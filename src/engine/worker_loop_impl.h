@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <concepts>
+#include <cstdio>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -130,6 +131,9 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         CPU_SET(static_cast<unsigned>(env.pinCpu), &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0) {
             const int e = errno;
+            char what[48];
+            std::snprintf(what, sizeof what, "pinning to CPU %d (sched_setaffinity)", env.pinCpu);
+            noteWorkerFailure(env, e, what);
             lane.setState(CLAB_WORKER_FAILED);
             ctl.ready.fetch_add(1, std::memory_order_acq_rel);
             futexWakeAll(ctl.ready);
@@ -144,6 +148,8 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
     futexWakeAll(ctl.ready);
     while (ctl.phase.load(std::memory_order_acquire) == static_cast<std::uint32_t>(RunPhase::Preparing))
         futexWait(ctl.phase, static_cast<std::uint32_t>(RunPhase::Preparing));
+    if (env.status)
+        env.status->started.store(1, std::memory_order_relaxed); // a failure from here on is one "during the run"
 
     const std::uint64_t startMono = ctl.startMonotonicNs;
     const std::uint64_t interval = spec.sampleIntervalNs;
@@ -153,8 +159,17 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
     lane.setState(CLAB_WORKER_RUNNING);
     [[maybe_unused]] clab_worker_state opState = CLAB_WORKER_RUNNING;
 
-    for (auto phase = static_cast<RunPhase>(ctl.phase.load(std::memory_order_acquire));
-         phase == RunPhase::Warmup || phase == RunPhase::Measuring;) {
+    // The phase follows the run's plan by this worker's own clock (see RunControl), or the
+    // runner's phase word when that says more (a stop the plan cannot know).
+    // The first worker past the planned end announces the stop to everyone (see RunControl).
+    auto followPlan = [&ctl](std::uint64_t now) {
+        const auto published = static_cast<RunPhase>(ctl.phase.load(std::memory_order_acquire));
+        const RunPhase p = ctl.planned(published, now);
+        if (p == RunPhase::Stop && published != RunPhase::Stop)
+            ctl.advance(RunPhase::Stop);
+        return p;
+    };
+    for (auto phase = followPlan(monotonicNs()); phase == RunPhase::Warmup || phase == RunPhase::Measuring;) {
         const bool measuring = phase == RunPhase::Measuring;
         WorkerCounters c;
         const CpuUsage cpu0 = CpuUsage::ofThisThread();
@@ -247,7 +262,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
                 if (nextPublish <= now) // fell behind (descheduled): skip, do not burst
                     nextPublish = now + interval;
             }
-            next = static_cast<RunPhase>(ctl.phase.load(std::memory_order_acquire));
+            next = followPlan(now);
             if (next != phase)
                 break;
             // Operation cost can change by orders of magnitude within a run (a lock holder is

@@ -3,10 +3,15 @@
 // stops mid-wait, dead workers, bad parameters.
 #include "sync_test_support.h"
 #include "tsan_qt_suppressions.h"
+#include "tsc_clock.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <unistd.h>
+#include <vector>
 
 using namespace clab;
 using namespace clab::testing;
@@ -44,6 +49,8 @@ private Q_SLOTS:
     void stopEndsEveryWait();
     void killedWorkerFailsRunNamingIt_data();
     void killedWorkerFailsRunNamingIt();
+    void killedWorkerEndsRunPromptly_data();
+    void killedWorkerEndsRunPromptly();
     void refusesBadParameters_data();
     void refusesBadParameters();
 };
@@ -340,6 +347,85 @@ void TestSync::killedWorkerFailsRunNamingIt()
             continue;
         if (othersLeaveByThemselves)
             QVERIFY2(w.exitState != "killed", describe(r).constData());
+    }
+}
+
+void TestSync::killedWorkerEndsRunPromptly_data()
+{
+    QTest::addColumn<int>("which");
+    QTest::addColumn<bool>("othersLeaveByThemselves");
+    QTest::addRow("pthread barrier") << 0 << false;
+    QTest::addRow("condvar producer/consumer") << 1 << false;
+    QTest::addRow("futex barrier") << 2 << true;
+    QTest::addRow("robust mutex") << 3 << true;
+}
+
+// Once a worker process dies the run has failed: it must end soon, not after the grace period,
+// even when the survivors are blocked where no stop reaches them (pthread_barrier_wait waiting
+// for the dead party), and keep what every worker measured. The grace period here is 10 s, so
+// "ends within 3 s of the kill" tells a prompt end from the grace-period kill on any machine.
+void TestSync::killedWorkerEndsRunPromptly()
+{
+    QFETCH(int, which);
+    QFETCH(bool, othersLeaveByThemselves);
+    ExperimentSpec s;
+    switch (which) {
+    case 0:
+    case 2:
+        s = syncSpec(SyncKind::Barrier, ExecutionModel::Processes, 3);
+        s.sync.barrierImplementation = which == 0 ? BarrierImplementation::Pthread : BarrierImplementation::Futex;
+        s.workload.cpuWorkNs = 100'000;
+        break;
+    case 1:
+        s = syncSpec(SyncKind::CondVar, ExecutionModel::Processes, 4);
+        s.sync.queueCapacity = 2;
+        break;
+    case 3:
+        s = syncSpec(SyncKind::Mutex, ExecutionModel::Processes, 3);
+        s.workload.criticalSectionNs = 200'000;
+        break;
+    }
+    s.durationNs = 30'000'000'000;
+    constexpr std::uint32_t kVictim = 1;
+
+    StatsRing ring = StatsRing::createAnonymous(s.workers, recommendedLaneCapacity(s.sampleIntervalNs));
+    SupervisorOptions opts;
+    opts.graceNs = 10'000'000'000;
+    RunHooks hooks;
+    std::vector<bool> measured(s.workers, false);
+    std::uint64_t killedAtNs = 0;
+    hooks.onSample = [&](std::uint32_t lane, const clab_sample &sample) {
+        if ((sample.flags & CLAB_SAMPLE_WARMUP) == 0 && sample.ops > 0)
+            measured[lane] = true;
+    };
+    hooks.onProgress = [&](const RunProgress &) {
+        if (killedAtNs != 0 || std::find(measured.begin(), measured.end(), false) != measured.end())
+            return; // kill once every worker has published measured operations
+        const auto *prod = reinterpret_cast<const clab_lane_producer *>(ring.lane(kVictim));
+        const int pid = std::atomic_ref<const std::int32_t>(prod->pid).load(std::memory_order_relaxed);
+        QVERIFY(pid > 0 && pid != getpid());
+        QCOMPARE(::kill(pid, SIGKILL), 0);
+        killedAtNs = monotonicNs();
+    };
+    const RunResult r = runExperiment(s, ring, opts, hooks);
+    const std::uint64_t endedNs = monotonicNs();
+    QVERIFY2(killedAtNs != 0, describe(r).constData());
+    const double afterKillS = double(endedNs - killedAtNs) / 1e9;
+    qInfo("run ended %.2f s after the kill: %s", afterKillS, describe(r).constData());
+    QVERIFY2(afterKillS < 3.0, describe(r).constData());
+
+    QVERIFY2(r.status == "failed", describe(r).constData());
+    QVERIFY2(r.error.find("worker 1 (pid ") == 0 && r.error.find("killed by signal 9") != std::string::npos,
+             describe(r).constData());
+    QCOMPARE(r.workers[kVictim].exitState, std::string("crashed"));
+    for (const WorkerResult &w : r.workers) {
+        QVERIFY2(w.ops > 0, describe(r).constData()); // what each worker measured is kept
+        if (w.index == kVictim)
+            continue;
+        if (othersLeaveByThemselves)
+            QVERIFY2(w.exitState == "finished" || w.exitState == "stopped", describe(r).constData());
+        else if (w.exitState == "killed")
+            QVERIFY2(w.error.find("stayed blocked after the run failed") != std::string::npos, describe(r).constData());
     }
 }
 

@@ -3,17 +3,29 @@
 #include "stats_ring.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <iterator>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -62,6 +74,41 @@ bool isAlive(pid_t pid)
     const QByteArray stat = f.readAll();
     const qsizetype close = stat.lastIndexOf(')');
     return close > 0 && close + 2 < stat.size() && stat.at(close + 2) != 'Z' && stat.at(close + 2) != 'X';
+}
+
+// Makes one system call fail with `error` in the calling process and whatever it starts (a
+// seccomp filter; everything else is allowed): a real refusal by the kernel at a real call, for a
+// failure this machine would not produce on its own. Returns false where filters are unavailable.
+bool failSyscallWith(long nr, int error) noexcept
+{
+#if defined(__x86_64__)
+    constexpr __u32 kArch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    constexpr __u32 kArch = AUDIT_ARCH_AARCH64;
+#else
+    return false;
+#endif
+    sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kArch, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<__u32>(nr), 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (static_cast<__u32>(error) & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    sock_fprog prog{static_cast<unsigned short>(std::size(filter)), filter};
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == 0;
+}
+
+// Whether failSyscallWith works here: tried in a child, on getppid.
+bool seccompWorks()
+{
+    const pid_t pid = fork();
+    if (pid == 0)
+        _exit(failSyscallWith(SYS_getppid, ENOTRECOVERABLE) && syscall(SYS_getppid) == -1 && errno == ENOTRECOVERABLE ? 0 : 1);
+    int status = 0;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 ExperimentSpec counterSpec(ExecutionModel model, Guard guard)
@@ -135,10 +182,12 @@ private:
         return path;
     }
 
-    RunOutcome runRunner(const QStringList &args, int timeoutMs = 60'000)
+    RunOutcome runRunner(const QStringList &args, int timeoutMs = 60'000, const std::function<void()> &inChild = {})
     {
         RunOutcome o;
         QProcess p;
+        if (inChild)
+            p.setChildProcessModifier(inChild);
         p.start(runnerPath(), args);
         if (!p.waitForStarted(10'000))
             qFatal("runner did not start: %s", qPrintable(p.errorString()));
@@ -285,6 +334,117 @@ private Q_SLOTS:
         QCOMPARE(crashed, 1);
         for (pid_t w : workers)
             QTRY_VERIFY_WITH_TIMEOUT(!isAlive(w), 5'000);
+    }
+
+    // A worker's failure reaches the run's error whole, whatever the errno (a forked worker's exit
+    // status has 8 bits), with what failed, and worded by when: "could not start" only before the
+    // start gate, "failed during the run" after it. EOPNOTSUPP (95) and EIO (5) are made by the
+    // kernel: a seccomp filter fails sched_setaffinity (pinning, before the gate) or msgsnd (the
+    // System V queue's first message, after it) in the runner and its workers.
+    void workerFailureSaysWhatAndWhen_data()
+    {
+        QTest::addColumn<int>("model");
+        QTest::addColumn<bool>("duringRun");
+        QTest::addColumn<QString>("expect");
+        const QString pid = QStringLiteral("( \\(pid \\d+\\))?");
+        const QString setup = QStringLiteral("^worker [01]") + pid +
+                              QStringLiteral(" could not start: pinning to CPU [01] \\(sched_setaffinity\\): ") +
+                              QString::fromLocal8Bit(std::strerror(EOPNOTSUPP)) + QStringLiteral("$");
+        const QString run = QStringLiteral("^worker [01]") + pid + QStringLiteral(" failed during the run: ") +
+                            QString::fromLocal8Bit(std::strerror(EIO)) + QStringLiteral("$");
+        for (const auto &[m, name] : {std::pair{ExecutionModel::Threads, "threads"}, std::pair{ExecutionModel::Processes, "processes"}}) {
+            QTest::addRow("%s, pinning fails before the start gate", name) << static_cast<int>(m) << false << setup;
+            QTest::addRow("%s, a message queue fails during the run", name) << static_cast<int>(m) << true << run;
+        }
+    }
+
+    void workerFailureSaysWhatAndWhen()
+    {
+        QFETCH(int, model);
+        QFETCH(bool, duringRun);
+        QFETCH(QString, expect);
+        if (!seccompWorks())
+            QSKIP("seccomp filters are not available here, so no system call can be made to fail on purpose");
+        ExperimentSpec s = counterSpec(static_cast<ExecutionModel>(model), Guard::Mutex);
+        if (duringRun) {
+            s.primitive = PrimitiveKind::MessagePassing;
+            s.messaging.transport = Transport::SysvMq;
+            s.messaging.pattern = MessagePattern::PingPong;
+            s.placement = PlacementPolicy::Unpinned;
+            s.workload = Workload{};
+        }
+        const long nr = duringRun ? SYS_msgsnd : SYS_sched_setaffinity;
+        const int error = duringRun ? ENOSPC : EOPNOTSUPP;
+        const QString out = m_dir.filePath(QStringLiteral("fail.json"));
+        QFile::remove(out); // a previous row's result must not stand in for this one's
+        const RunOutcome o = runRunner({QStringLiteral("run"), writeSpec(s, QStringLiteral("fail.cclab")), QStringLiteral("--out"),
+                                        out, QStringLiteral("--progress"), QStringLiteral("none")},
+                                       60'000, [nr, error] {
+                                           if (!failSyscallWith(nr, error))
+                                               _exit(99);
+                                       });
+        QCOMPARE(o.exitStatus, QProcess::NormalExit);
+        QVERIFY2(o.exitCode == 1, o.err.constData());
+        const QJsonObject run = o.result.value(QStringLiteral("run")).toObject();
+        QCOMPARE(run.value(QStringLiteral("status")).toString(), QStringLiteral("failed"));
+        const QString message = run.value(QStringLiteral("error")).toString();
+        QVERIFY2(QRegularExpression(expect).match(message).hasMatch(), qPrintable(message + QStringLiteral(" !~ ") + expect));
+        QVERIFY2(o.err.contains(message.toUtf8()), o.err.constData());
+        int failed = 0;
+        for (const QJsonValue &v : o.result.value(QStringLiteral("workers")).toArray()) {
+            const QJsonObject w = v.toObject();
+            if (w.value(QStringLiteral("exitState")).toString() == QLatin1String("failed")) {
+                ++failed;
+                QVERIFY(QRegularExpression(expect).match(w.value(QStringLiteral("error")).toString()).hasMatch());
+            }
+        }
+        QVERIFY(failed >= 1);
+        QVERIFY(shmEntriesOf(o.pid).isEmpty());
+    }
+
+    // The planned end does not wait for the runner: with the runner process stopped (SIGSTOP, the
+    // extreme of a supervisor starved of CPU by spinning workers), the workers still end their
+    // measured phase at the planned duration by their own clock and exit.
+    void plannedEndWithoutRunner()
+    {
+        ExperimentSpec s = counterSpec(ExecutionModel::Processes, Guard::Spinlock);
+        s.warmupNs = 0;
+        s.durationNs = 2'000'000'000;
+        const QString out = m_dir.filePath(QStringLiteral("starved.json"));
+        QProcess p;
+        p.start(runnerPath(), {QStringLiteral("run"), writeSpec(s, QStringLiteral("starved.cclab")), QStringLiteral("--out"), out,
+                               QStringLiteral("--progress"), QStringLiteral("lines")});
+        QVERIFY(p.waitForStarted());
+        const pid_t runner = static_cast<pid_t>(p.processId());
+        ErrWatch err(p);
+        QTRY_VERIFY_WITH_TIMEOUT(err.contains("measuring"), 10'000);
+        const QList<pid_t> workers = childrenOf(runner);
+        QCOMPARE(workers.size(), 2);
+        QCOMPARE(::kill(runner, SIGSTOP), 0);
+        QElapsedTimer stopped;
+        stopped.start();
+        const bool ended = QTest::qWaitFor([&] { return std::none_of(workers.begin(), workers.end(), isAlive); }, 10'000);
+        const qint64 endedAfterMs = stopped.elapsed();
+        QCOMPARE(::kill(runner, SIGCONT), 0);
+        QVERIFY2(ended, "the workers kept running past the planned end while the runner was stopped");
+        qInfo("workers ended %lld ms after the runner was stopped", endedAfterMs);
+        QVERIFY(p.waitForFinished(15'000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QVERIFY2(p.exitCode() == 0, err.all().constData());
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject r = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(r.value(QStringLiteral("run")).toObject().value(QStringLiteral("status")).toString(), QStringLiteral("finished"));
+        for (const QJsonValue &v : r.value(QStringLiteral("workers")).toArray()) {
+            const QJsonObject w = v.toObject();
+            QCOMPARE(w.value(QStringLiteral("exitState")).toString(), QStringLiteral("finished"));
+            // From its first clock check after the gate to its first one after the planned end
+            // (bounds loose: a loaded machine may run a worker late at either end).
+            const double measured = w.value(QStringLiteral("measuredSeconds")).toDouble();
+            QVERIFY2(measured > 1.0 && measured < 2.5, qPrintable(QString::number(measured)));
+        }
+        QCOMPARE(r.value(QStringLiteral("counter")).toObject().value(QStringLiteral("lostUpdates")).toInteger(), qint64(0));
+        QVERIFY(shmEntriesOf(runner).isEmpty());
     }
 
     void runnerKilledMidRun_data()
