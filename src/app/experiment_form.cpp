@@ -1,9 +1,11 @@
-// The experiment editor: field registry, undo commands, and validation through the model's rules.
+// The experiment editor: field registry, one page of parameters per family, undo commands, and
+// validation through the model's rules.
 #include "experiment_form.h"
 
 #include "ui_experiment_form.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QEvent>
 #include <QFormLayout>
@@ -17,6 +19,11 @@
 #include <QStyle>
 #include <QUndoCommand>
 #include <QUndoStack>
+
+#include <array>
+#include <cmath>
+#include <initializer_list>
+#include <limits>
 
 namespace clab::app {
 
@@ -44,23 +51,129 @@ QString durationText(std::uint64_t ns)
     return model::formatDuration(ns);
 }
 
+std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *error)
+{
+    const QString t = text.trimmed();
+    if (t.isEmpty()) {
+        if (error)
+            *error = ExperimentForm::tr("required (e.g. 64 B, 4 KiB)");
+        return std::nullopt;
+    }
+    bool isInteger = false;
+    const qlonglong n = t.toLongLong(&isInteger);
+    QString parseError;
+    // A bare whole number means bytes, as in the file format.
+    const auto bytes =
+        isInteger ? model::parseByteSize(QJsonValue(n), &parseError) : model::parseByteSize(QJsonValue(t), &parseError);
+    if (!bytes && error)
+        *error = parseError;
+    return bytes;
+}
+
+namespace {
+
+// Combo boxes whose items are not in the enumeration's order carry the value as item data.
+template<typename E> void setChoices(QComboBox *combo, std::initializer_list<E> values)
+{
+    Q_ASSERT(combo->count() == static_cast<int>(values.size()));
+    int i = 0;
+    for (const E v : values)
+        combo->setItemData(i++, static_cast<int>(v));
+}
+
+template<typename E> E choice(const QComboBox *combo, E fallback)
+{
+    const QVariant v = combo->currentData();
+    return v.isValid() ? static_cast<E>(v.toInt()) : fallback;
+}
+
+// A value with no item (only possible in memory) leaves no item selected; the validator then
+// sees the fallback of choice(), the value as it was.
+template<typename E> void choose(QComboBox *combo, E value)
+{
+    combo->setCurrentIndex(combo->findData(static_cast<int>(value)));
+}
+
+void setSpinValue(QSpinBox *spin, std::uint64_t value)
+{
+    spin->setValue(static_cast<int>(std::min<std::uint64_t>(value, static_cast<std::uint64_t>(spin->maximum()))));
+}
+
+std::uint32_t spinValue(const QSpinBox *spin)
+{
+    return static_cast<std::uint32_t>(std::max(0, spin->value()));
+}
+
+// Doubles hold every integer up to 2^53 exactly.
+constexpr double kMaxExactInteger = 9007199254740992.0;
+
+QString numberText(double d)
+{
+    if (std::isfinite(d) && d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger)
+        return QString::number(static_cast<qint64>(d));
+    return QString::number(d, 'g', QLocale::FloatingPointShortest);
+}
+
+QString numberListText(const std::vector<double> &values)
+{
+    QStringList parts;
+    parts.reserve(static_cast<qsizetype>(values.size()));
+    for (const double d : values)
+        parts << numberText(d);
+    return parts.join(QStringLiteral(", "));
+}
+
+// Numbers separated by commas, semicolons or spaces. Whether each fits the element type is the
+// validator's to say; here only what is not a number at all, or a whole number a double cannot
+// hold exactly (it would silently become another one).
+std::optional<std::vector<double>> parseNumberList(const QString &text, bool wholeNumbers, QString *error)
+{
+    static const QRegularExpression separators(QStringLiteral("[,;\\s]+"));
+    const QStringList parts = text.split(separators, Qt::SkipEmptyParts);
+    std::vector<double> out;
+    out.reserve(static_cast<std::size_t>(parts.size()));
+    for (const QString &p : parts) {
+        bool ok = false;
+        const double d = p.toDouble(&ok);
+        if (!ok) {
+            *error = ExperimentForm::tr("\"%1\" is not a number; list values like 1, 2, 3").arg(p);
+            return std::nullopt;
+        }
+        bool isInteger = false;
+        const qlonglong n = p.toLongLong(&isInteger);
+        if (wholeNumbers && isInteger && std::fabs(d) <= kMaxExactInteger && static_cast<qlonglong>(d) != n) {
+            *error = ExperimentForm::tr("%1 cannot be kept exactly (whole numbers up to %2)")
+                         .arg(p, QString::number(static_cast<qint64>(kMaxExactInteger)));
+            return std::nullopt;
+        }
+        out.push_back(d);
+    }
+    return out;
+}
+
+QString fractionText(double d)
+{
+    return QString::number(d, 'g', QLocale::FloatingPointShortest);
+}
+
+} // namespace
+
 // One user edit of one field. Consecutive edits of the same field merge into one step, so undo
 // takes back a whole word typed, not a letter.
 class FieldEditCommand : public QUndoCommand {
 public:
-    FieldEditCommand(ExperimentForm *form, QString path, const QString &title, QVariant before, QVariant after)
+    FieldEditCommand(ExperimentForm *form, QString fieldId, const QString &title, QVariant before, QVariant after)
         : QUndoCommand(ExperimentForm::tr("Edit %1").arg(title))
         , m_form(form)
-        , m_path(std::move(path))
+        , m_fieldId(std::move(fieldId))
         , m_before(std::move(before))
         , m_after(std::move(after))
-    {
-    }
+    {}
     int id() const override { return 0x434c4142; }
     bool mergeWith(const QUndoCommand *other) override
     {
         const auto *o = static_cast<const FieldEditCommand *>(other);
-        if (o->m_path != m_path)
+        if (o->m_fieldId != m_fieldId)
             return false;
         m_after = o->m_after;
         // Typed back to where it started: nothing left to undo.
@@ -68,19 +181,19 @@ public:
             setObsolete(true);
         return true;
     }
-    void undo() override { m_form->applyField(m_path, m_before); }
+    void undo() override { m_form->applyField(m_fieldId, m_before); }
     void redo() override
     {
         if (m_first) { // the widget already shows the new value
             m_first = false;
             return;
         }
-        m_form->applyField(m_path, m_after);
+        m_form->applyField(m_fieldId, m_after);
     }
 
 private:
     ExperimentForm *m_form;
-    QString m_path;
+    QString m_fieldId;
     QVariant m_before;
     QVariant m_after;
     bool m_first = true;
@@ -92,28 +205,54 @@ ExperimentForm::ExperimentForm(QWidget *parent)
 {
     ui->setupUi(this);
     ui->summaryLabel->hide();
-    // Items carry their PrimitiveKind: families without a page of their own yet are added on demand.
-    ui->primitiveCombo->setItemData(0, static_cast<int>(PrimitiveKind::LockContention));
+    setChoices(ui->primitiveCombo, {PrimitiveKind::LockContention, PrimitiveKind::SharedValue,
+                                    PrimitiveKind::MessagePassing, PrimitiveKind::Semaphore, PrimitiveKind::Event,
+                                    PrimitiveKind::Sync, PrimitiveKind::Work, PrimitiveKind::Lifecycle});
+    setChoices(ui->elementTypeCombo, {ElementType::Int32, ElementType::Int64, ElementType::Double, ElementType::Char});
+    setChoices(ui->valueGuardCombo, {Guard::None, Guard::Mutex, Guard::Atomic});
+    setChoices(ui->transportCombo, {Transport::Pipe, Transport::Fifo, Transport::PosixMq, Transport::SysvMq,
+                                    Transport::UnixStream, Transport::UnixDgram, Transport::ShmChannel});
+    setChoices(ui->messagePatternCombo, {MessagePattern::PingPong, MessagePattern::Streaming});
+    setChoices(ui->wakeCombo, {WakeStrategy::Blocking, WakeStrategy::Spinning});
+    setChoices(ui->semaphorePatternCombo, {SemaphorePattern::Gate, SemaphorePattern::PingPong});
+    setChoices(ui->eventPatternCombo, {EventPattern::HandOff, EventPattern::Gate});
+    setChoices(ui->eventImplementationCombo, {EventImplementation::Futex, EventImplementation::CondVar});
+    setChoices(ui->syncKindCombo, {SyncKind::Mutex, SyncKind::RecursiveMutex, SyncKind::RwLock, SyncKind::Spinlock,
+                                   SyncKind::CondVar, SyncKind::Barrier});
+    setChoices(ui->barrierImplementationCombo, {BarrierImplementation::Pthread, BarrierImplementation::Futex});
+    setChoices(ui->lifecycleModeCombo, {LifecycleMode::CreateJoin, LifecycleMode::Daemon});
 
+    using Accessors = std::pair<std::function<QVariant()>, std::function<void(const QVariant &)>>;
     const auto text = [](QLineEdit *e) {
-        return std::pair<std::function<QVariant()>, std::function<void(const QVariant &)>>{
-            [e] { return QVariant(e->text()); }, [e](const QVariant &v) { e->setText(v.toString()); }};
+        return Accessors{[e] { return QVariant(e->text()); }, [e](const QVariant &v) { e->setText(v.toString()); }};
     };
     const auto plain = [](QPlainTextEdit *e) {
-        return std::pair<std::function<QVariant()>, std::function<void(const QVariant &)>>{
-            [e] { return QVariant(e->toPlainText()); }, [e](const QVariant &v) { e->setPlainText(v.toString()); }};
+        return Accessors{[e] { return QVariant(e->toPlainText()); },
+                         [e](const QVariant &v) { e->setPlainText(v.toString()); }};
     };
     const auto spin = [](QSpinBox *e) {
-        return std::pair<std::function<QVariant()>, std::function<void(const QVariant &)>>{
-            [e] { return QVariant(e->value()); }, [e](const QVariant &v) { e->setValue(v.toInt()); }};
+        return Accessors{[e] { return QVariant(e->value()); }, [e](const QVariant &v) { e->setValue(v.toInt()); }};
     };
     const auto combo = [](QComboBox *e) {
-        return std::pair<std::function<QVariant()>, std::function<void(const QVariant &)>>{
-            [e] { return QVariant(e->currentIndex()); }, [e](const QVariant &v) { e->setCurrentIndex(v.toInt()); }};
+        return Accessors{[e] { return QVariant(e->currentIndex()); },
+                         [e](const QVariant &v) { e->setCurrentIndex(v.toInt()); }};
     };
-    const auto add = [this](const QString &path, const QString &title, QWidget *w, auto accessors) {
-        addField(path, title, w, accessors.first, accessors.second);
+    const auto check = [](QCheckBox *e) {
+        return Accessors{[e] { return QVariant(e->isChecked()); },
+                         [e](const QVariant &v) { e->setChecked(v.toBool()); }};
     };
+    const auto add = [this](const QString &path, const QString &title, QWidget *w, const Accessors &accessors,
+                            std::function<bool()> applies = {}) {
+        addField(path, title, w, accessors.first, accessors.second, std::nullopt, std::move(applies));
+    };
+    // A parameter of one family: shown on that family's page only.
+    const auto param = [this](PrimitiveKind family, const QString &key, const QString &title, QWidget *w,
+                              const Accessors &accessors, std::function<bool()> applies = {}) {
+        addField(QStringLiteral("primitive.") + key, title, w, accessors.first, accessors.second, family,
+                 std::move(applies));
+    };
+
+    const auto byOperations = [this] { return ui->lengthModeCombo->currentIndex() == 1; };
     add(QStringLiteral("name"), tr("Name"), ui->nameEdit, text(ui->nameEdit));
     add(QStringLiteral("topic"), tr("Topic"), ui->topicEdit, text(ui->topicEdit));
     add(QStringLiteral("description"), tr("Description"), ui->descriptionEdit, plain(ui->descriptionEdit));
@@ -121,16 +260,99 @@ ExperimentForm::ExperimentForm(QWidget *parent)
     add(QStringLiteral("execution"), tr("Execution"), ui->executionCombo, combo(ui->executionCombo));
     add(QStringLiteral("workers"), tr("Workers"), ui->workersSpin, spin(ui->workersSpin));
     add(QStringLiteral("lengthMode"), tr("Length"), ui->lengthModeCombo, combo(ui->lengthModeCombo));
-    add(QStringLiteral("duration"), tr("Duration"), ui->durationEdit, text(ui->durationEdit));
-    add(QStringLiteral("operations"), tr("Operations"), ui->operationsEdit, text(ui->operationsEdit));
+    add(QStringLiteral("duration"), tr("Duration"), ui->durationEdit, text(ui->durationEdit),
+        [byOperations] { return !byOperations(); });
+    add(QStringLiteral("operations"), tr("Operations"), ui->operationsEdit, text(ui->operationsEdit), byOperations);
     add(QStringLiteral("warmup"), tr("Warm-up"), ui->warmupEdit, text(ui->warmupEdit));
     add(QStringLiteral("sampleInterval"), tr("Sample interval"), ui->sampleIntervalEdit, text(ui->sampleIntervalEdit));
     add(QStringLiteral("placement"), tr("Placement"), ui->placementCombo, combo(ui->placementCombo));
-    add(QStringLiteral("cpuList"), tr("CPU list"), ui->cpuListEdit, text(ui->cpuListEdit));
+    add(QStringLiteral("cpuList"), tr("CPU list"), ui->cpuListEdit, text(ui->cpuListEdit),
+        [this] { return ui->placementCombo->currentIndex() == static_cast<int>(PlacementPolicy::CpuList); });
     add(QStringLiteral("primitive.kind"), tr("Primitive"), ui->primitiveCombo, combo(ui->primitiveCombo));
-    add(QStringLiteral("primitive.guard"), tr("Guard"), ui->guardCombo, combo(ui->guardCombo));
-    add(QStringLiteral("primitive.timingSampleEvery"), tr("Timing sample"), ui->timingSampleEverySpin,
-        spin(ui->timingSampleEverySpin));
+
+    // Lock contention. Timing only matters where there is a lock to acquire.
+    param(PrimitiveKind::LockContention, QStringLiteral("guard"), tr("Guard"), ui->guardCombo, combo(ui->guardCombo));
+    param(PrimitiveKind::LockContention, QStringLiteral("timingSampleEvery"), tr("Timing sample"),
+          ui->timingSampleEverySpin, spin(ui->timingSampleEverySpin), [this] {
+              const auto guard = static_cast<Guard>(ui->guardCombo->currentIndex());
+              return guard == Guard::Mutex || guard == Guard::Spinlock;
+          });
+
+    // Shared value: a length of zeros, numbers, or (for char) a text; the contents set the length.
+    const auto isText = [this] { return choice(ui->elementTypeCombo, m_base.sharedValue.type) == ElementType::Char; };
+    param(PrimitiveKind::SharedValue, QStringLiteral("type"), tr("Element type"), ui->elementTypeCombo,
+          combo(ui->elementTypeCombo));
+    param(PrimitiveKind::SharedValue, QStringLiteral("guard"), tr("Guard"), ui->valueGuardCombo,
+          combo(ui->valueGuardCombo));
+    param(PrimitiveKind::SharedValue, QStringLiteral("length"), tr("Length"), ui->arrayLengthSpin,
+          spin(ui->arrayLengthSpin), [this, isText] {
+              return isText() ? ui->initialTextEdit->text().isEmpty()
+                              : ui->initialValuesEdit->text().trimmed().isEmpty();
+          });
+    param(PrimitiveKind::SharedValue, QStringLiteral("initial"), tr("Initial values"), ui->initialValuesEdit,
+          text(ui->initialValuesEdit), [isText] { return !isText(); });
+    param(PrimitiveKind::SharedValue, QStringLiteral("initialText"), tr("Initial text"), ui->initialTextEdit,
+          text(ui->initialTextEdit), isText);
+
+    param(PrimitiveKind::MessagePassing, QStringLiteral("transport"), tr("Transport"), ui->transportCombo,
+          combo(ui->transportCombo));
+    param(PrimitiveKind::MessagePassing, QStringLiteral("pattern"), tr("Pattern"), ui->messagePatternCombo,
+          combo(ui->messagePatternCombo));
+    param(PrimitiveKind::MessagePassing, QStringLiteral("messageSize"), tr("Message size"), ui->messageSizeEdit,
+          text(ui->messageSizeEdit));
+    param(PrimitiveKind::MessagePassing, QStringLiteral("queueDepth"), tr("Queue depth"), ui->queueDepthSpin,
+          spin(ui->queueDepthSpin));
+    param(PrimitiveKind::MessagePassing, QStringLiteral("wake"), tr("Receiver waits"), ui->wakeCombo,
+          combo(ui->wakeCombo));
+    param(PrimitiveKind::MessagePassing, QStringLiteral("keepCpusAwake"), tr("Keep CPUs awake"), ui->keepCpusAwakeCheck,
+          check(ui->keepCpusAwakeCheck));
+
+    param(PrimitiveKind::Semaphore, QStringLiteral("pattern"), tr("Pattern"), ui->semaphorePatternCombo,
+          combo(ui->semaphorePatternCombo));
+    param(PrimitiveKind::Semaphore, QStringLiteral("permits"), tr("Permits"), ui->permitsSpin, spin(ui->permitsSpin),
+          [this] { return choice(ui->semaphorePatternCombo, m_base.semaphore.pattern) == SemaphorePattern::Gate; });
+
+    param(PrimitiveKind::Event, QStringLiteral("pattern"), tr("Pattern"), ui->eventPatternCombo,
+          combo(ui->eventPatternCombo));
+    param(PrimitiveKind::Event, QStringLiteral("implementation"), tr("Built on"), ui->eventImplementationCombo,
+          combo(ui->eventImplementationCombo));
+    param(PrimitiveKind::Event, QStringLiteral("waitTimeout"), tr("Wait timeout"), ui->waitTimeoutEdit,
+          text(ui->waitTimeoutEdit));
+    param(PrimitiveKind::Event, QStringLiteral("setInterval"), tr("Set interval"), ui->setIntervalEdit,
+          text(ui->setIntervalEdit));
+
+    const auto syncIs = [this](SyncKind k) {
+        return [this, k] { return choice(ui->syncKindCombo, m_base.sync.kind) == k; };
+    };
+    param(PrimitiveKind::Sync, QStringLiteral("lock"), tr("Object"), ui->syncKindCombo, combo(ui->syncKindCombo));
+    param(PrimitiveKind::Sync, QStringLiteral("readShare"), tr("Read share"), ui->readShareEdit,
+          text(ui->readShareEdit), syncIs(SyncKind::RwLock));
+    param(PrimitiveKind::Sync, QStringLiteral("recursionDepth"), tr("Recursion depth"), ui->recursionDepthSpin,
+          spin(ui->recursionDepthSpin), syncIs(SyncKind::RecursiveMutex));
+    param(PrimitiveKind::Sync, QStringLiteral("queueCapacity"), tr("Queue capacity"), ui->queueCapacitySpin,
+          spin(ui->queueCapacitySpin), syncIs(SyncKind::CondVar));
+    param(PrimitiveKind::Sync, QStringLiteral("barrierImplementation"), tr("Barrier type"),
+          ui->barrierImplementationCombo, combo(ui->barrierImplementationCombo), syncIs(SyncKind::Barrier));
+
+    // The switch interval is kept (and checked) without the GIL too, as in the file format.
+    param(PrimitiveKind::Work, QStringLiteral("gil"), tr("GIL"), ui->gilCheck, check(ui->gilCheck));
+    param(PrimitiveKind::Work, QStringLiteral("switchInterval"), tr("Switch interval"), ui->switchIntervalEdit,
+          text(ui->switchIntervalEdit));
+
+    const auto daemon = [this] {
+        return choice(ui->lifecycleModeCombo, m_base.lifecycle.mode) == LifecycleMode::Daemon;
+    };
+    param(PrimitiveKind::Lifecycle, QStringLiteral("mode"), tr("Mode"), ui->lifecycleModeCombo,
+          combo(ui->lifecycleModeCombo));
+    param(PrimitiveKind::Lifecycle, QStringLiteral("daemonWorkers"), tr("Daemons"), ui->daemonWorkersSpin,
+          spin(ui->daemonWorkersSpin), daemon);
+    param(PrimitiveKind::Lifecycle, QStringLiteral("joinTimeout"), tr("Join timeout"), ui->joinTimeoutEdit,
+          text(ui->joinTimeoutEdit));
+    param(PrimitiveKind::Lifecycle, QStringLiteral("mainWork"), tr("Main work"), ui->mainWorkEdit,
+          text(ui->mainWorkEdit), daemon);
+    param(PrimitiveKind::Lifecycle, QStringLiteral("execChild"), tr("Child process"), ui->execChildCheck,
+          check(ui->execChildCheck), [daemon] { return !daemon(); });
+
     add(QStringLiteral("workload.cpuWork"), tr("CPU work"), ui->cpuWorkEdit, text(ui->cpuWorkEdit));
     add(QStringLiteral("workload.criticalSection"), tr("Critical section"), ui->criticalSectionEdit,
         text(ui->criticalSectionEdit));
@@ -138,18 +360,20 @@ ExperimentForm::ExperimentForm(QWidget *parent)
     add(QStringLiteral("workload.ioWait"), tr("IO wait"), ui->ioWaitEdit, text(ui->ioWaitEdit));
 
     // Editors' own signals that report user edits (programmatic changes are filtered by m_applying).
-    const auto connectField = [this](const QString &path, QWidget *w) {
+    const auto connectField = [this](const QString &id, QWidget *w) {
         if (auto *l = qobject_cast<QLineEdit *>(w))
-            connect(l, &QLineEdit::textEdited, this, [this, path] { userEdited(path); });
+            connect(l, &QLineEdit::textEdited, this, [this, id] { userEdited(id); });
         else if (auto *p = qobject_cast<QPlainTextEdit *>(w))
-            connect(p, &QPlainTextEdit::textChanged, this, [this, path] { userEdited(path); });
+            connect(p, &QPlainTextEdit::textChanged, this, [this, id] { userEdited(id); });
         else if (auto *s = qobject_cast<QSpinBox *>(w))
-            connect(s, &QSpinBox::valueChanged, this, [this, path] { userEdited(path); });
+            connect(s, &QSpinBox::valueChanged, this, [this, id] { userEdited(id); });
         else if (auto *c = qobject_cast<QComboBox *>(w))
-            connect(c, &QComboBox::currentIndexChanged, this, [this, path] { userEdited(path); });
+            connect(c, &QComboBox::currentIndexChanged, this, [this, id] { userEdited(id); });
+        else if (auto *b = qobject_cast<QCheckBox *>(w))
+            connect(b, &QCheckBox::toggled, this, [this, id] { userEdited(id); });
     };
     for (const Field &f : m_fields)
-        connectField(f.path, f.editor);
+        connectField(f.id, f.editor);
 
     setSpec(ExperimentSpec{});
 }
@@ -157,14 +381,18 @@ ExperimentForm::ExperimentForm(QWidget *parent)
 ExperimentForm::~ExperimentForm() = default;
 
 void ExperimentForm::addField(const QString &path, const QString &title, QWidget *editor, std::function<QVariant()> get,
-                              std::function<void(const QVariant &)> set)
+                              std::function<void(const QVariant &)> set, std::optional<PrimitiveKind> family,
+                              std::function<bool()> applies)
 {
     Field f;
     f.path = path;
+    f.family = family;
+    f.id = family ? QString::fromLatin1(toString(*family)) + QLatin1Char(':') + path : path;
     f.title = title;
     f.editor = editor;
     f.get = std::move(get);
     f.set = std::move(set);
+    f.applies = std::move(applies);
     // The error goes right under its field, in the field column of the same form layout.
     auto *error = new QLabel(this);
     error->setObjectName(editor->objectName() + QStringLiteral("Error"));
@@ -193,41 +421,75 @@ void ExperimentForm::addField(const QString &path, const QString &title, QWidget
     updateErrorColors();
 }
 
-ExperimentForm::Field *ExperimentForm::field(const QString &path)
+ExperimentForm::Field *ExperimentForm::fieldById(const QString &id)
 {
     for (Field &f : m_fields) {
-        if (f.path == path)
+        if (f.id == id)
             return &f;
     }
     return nullptr;
 }
 
-const ExperimentForm::Field *ExperimentForm::field(const QString &path) const
+const ExperimentForm::Field *ExperimentForm::fieldById(const QString &id) const
 {
     for (const Field &f : m_fields) {
-        if (f.path == path)
+        if (f.id == id)
             return &f;
     }
     return nullptr;
+}
+
+const ExperimentForm::Field *ExperimentForm::fieldOfEditor(const QWidget *editor) const
+{
+    for (const Field &f : m_fields) {
+        if (f.editor == editor)
+            return &f;
+    }
+    return nullptr;
+}
+
+PrimitiveKind ExperimentForm::currentKind() const
+{
+    return choice(ui->primitiveCombo, m_base.primitive);
+}
+
+QString ExperimentForm::resolveId(const QString &path) const
+{
+    if (fieldById(path))
+        return path;
+    const PrimitiveKind kind = currentKind();
+    for (const Field &f : m_fields) {
+        if (f.path == path && (!f.family || *f.family == kind))
+            return f.id;
+    }
+    return {};
+}
+
+bool ExperimentForm::isActive(const Field &f) const
+{
+    return (!f.family || *f.family == currentKind()) && (!f.applies || f.applies());
 }
 
 QStringList ExperimentForm::fieldPaths() const
 {
+    const PrimitiveKind kind = currentKind();
     QStringList out;
-    for (const Field &f : m_fields)
-        out << f.path;
+    for (const Field &f : m_fields) {
+        if (!f.family || *f.family == kind)
+            out << f.path;
+    }
     return out;
 }
 
 QWidget *ExperimentForm::editorFor(const QString &path) const
 {
-    const Field *f = field(fieldForErrorPath(path));
+    const Field *f = fieldById(fieldForErrorPath(path));
     return f ? f->editor : nullptr;
 }
 
 QString ExperimentForm::errorAt(const QString &path) const
 {
-    const Field *f = field(fieldForErrorPath(path));
+    const Field *f = fieldById(fieldForErrorPath(path));
     return f && !f->error->isHidden() ? f->error->text() : QString();
 }
 
@@ -245,7 +507,7 @@ void ExperimentForm::setSpec(const ExperimentSpec &s)
     ui->descriptionEdit->setPlainText(QString::fromStdString(s.description));
     ui->predictionEdit->setPlainText(QString::fromStdString(s.prediction));
     ui->executionCombo->setCurrentIndex(static_cast<int>(s.execution));
-    ui->workersSpin->setValue(static_cast<int>(std::min<std::uint32_t>(s.workers, 99999)));
+    setSpinValue(ui->workersSpin, s.workers);
     const bool byOps = s.operationsPerWorker != 0;
     ui->lengthModeCombo->setCurrentIndex(byOps ? 1 : 0);
     ui->durationEdit->setText(byOps ? durationText(ExperimentSpec{}.durationNs) : durationText(s.durationNs));
@@ -259,22 +521,63 @@ void ExperimentForm::setSpec(const ExperimentSpec &s)
     ui->cpuListEdit->setText(cpus.join(QStringLiteral(", ")));
     int kindIndex = ui->primitiveCombo->findData(static_cast<int>(s.primitive));
     if (kindIndex < 0) {
-        // A family this form has no fields for: show it, and pass its parameters through unchanged
-        // (never a silently different experiment).
-        ui->primitiveCombo->addItem(tr("%1 (parameters as in the file)").arg(QString::fromLatin1(toString(s.primitive))),
+        // Not a family (only possible in memory): show it as it is, never a silently different
+        // experiment; the validator names the problem.
+        ui->primitiveCombo->addItem(tr("%1 (unknown)").arg(static_cast<int>(s.primitive)),
                                     static_cast<int>(s.primitive));
         kindIndex = ui->primitiveCombo->count() - 1;
     }
     ui->primitiveCombo->setCurrentIndex(kindIndex);
+
     ui->guardCombo->setCurrentIndex(static_cast<int>(s.lock.guard));
-    ui->timingSampleEverySpin->setValue(static_cast<int>(std::min<std::uint32_t>(s.lock.timingSampleEvery, 99999999)));
+    setSpinValue(ui->timingSampleEverySpin, s.lock.timingSampleEvery);
+
+    const SharedValueParams &v = s.sharedValue;
+    choose(ui->elementTypeCombo, v.type);
+    choose(ui->valueGuardCombo, v.guard);
+    setSpinValue(ui->arrayLengthSpin, v.length);
+    ui->initialValuesEdit->setText(numberListText(v.initial));
+    ui->initialTextEdit->setText(QString::fromStdString(v.initialText));
+
+    const MessagingParams &m = s.messaging;
+    choose(ui->transportCombo, m.transport);
+    choose(ui->messagePatternCombo, m.pattern);
+    ui->messageSizeEdit->setText(model::formatByteSize(m.messageSize));
+    setSpinValue(ui->queueDepthSpin, m.queueDepth);
+    choose(ui->wakeCombo, m.wake);
+    ui->keepCpusAwakeCheck->setChecked(m.keepCpusAwake);
+
+    choose(ui->semaphorePatternCombo, s.semaphore.pattern);
+    setSpinValue(ui->permitsSpin, s.semaphore.permits);
+
+    choose(ui->eventPatternCombo, s.event.pattern);
+    choose(ui->eventImplementationCombo, s.event.implementation);
+    ui->waitTimeoutEdit->setText(durationText(s.event.waitTimeoutNs));
+    ui->setIntervalEdit->setText(durationText(s.event.setIntervalNs));
+
+    choose(ui->syncKindCombo, s.sync.kind);
+    ui->readShareEdit->setText(fractionText(s.sync.readShare));
+    setSpinValue(ui->recursionDepthSpin, s.sync.recursionDepth);
+    setSpinValue(ui->queueCapacitySpin, s.sync.queueCapacity);
+    choose(ui->barrierImplementationCombo, s.sync.barrierImplementation);
+
+    ui->gilCheck->setChecked(s.work.gil);
+    ui->switchIntervalEdit->setText(durationText(s.work.switchIntervalNs));
+
+    const LifecycleParams &l = s.lifecycle;
+    choose(ui->lifecycleModeCombo, l.mode);
+    setSpinValue(ui->daemonWorkersSpin, l.daemonWorkers);
+    ui->joinTimeoutEdit->setText(durationText(l.joinTimeoutNs));
+    ui->mainWorkEdit->setText(durationText(l.mainWorkNs));
+    ui->execChildCheck->setChecked(l.execChild);
+
     ui->cpuWorkEdit->setText(durationText(s.workload.cpuWorkNs));
     ui->criticalSectionEdit->setText(durationText(s.workload.criticalSectionNs));
     ui->thinkTimeEdit->setText(durationText(s.workload.thinkTimeNs));
     ui->ioWaitEdit->setText(durationText(s.workload.ioWaitNs));
     m_values.clear();
     for (const Field &f : m_fields)
-        m_values.insert(f.path, f.get());
+        m_values.insert(f.id, f.get());
     m_applying = false;
     updateEnabled();
     revalidate();
@@ -283,49 +586,50 @@ void ExperimentForm::setSpec(const ExperimentSpec &s)
 
 void ExperimentForm::editField(const QString &path, const QVariant &value)
 {
-    Field *f = field(path);
+    const QString id = resolveId(path);
+    Field *f = fieldById(id);
     if (!f)
         return;
     m_applying = true;
     f->set(value);
     m_applying = false;
-    userEdited(path);
+    userEdited(id);
 }
 
 QVariant ExperimentForm::fieldValue(const QString &path) const
 {
-    const Field *f = field(path);
+    const Field *f = fieldById(resolveId(path));
     return f ? f->get() : QVariant();
 }
 
-void ExperimentForm::userEdited(const QString &path)
+void ExperimentForm::userEdited(const QString &id)
 {
     if (m_applying)
         return;
-    Field *f = field(path);
+    Field *f = fieldById(id);
     if (!f)
         return;
-    const QVariant before = m_values.value(path);
+    const QVariant before = m_values.value(id);
     const QVariant after = f->get();
     if (before == after)
         return;
-    m_values.insert(path, after);
+    m_values.insert(id, after);
     if (m_undo)
-        m_undo->push(new FieldEditCommand(this, path, f->title, before, after));
+        m_undo->push(new FieldEditCommand(this, id, f->title, before, after));
     updateEnabled();
     revalidate();
     Q_EMIT changed();
 }
 
-void ExperimentForm::applyField(const QString &path, const QVariant &value)
+void ExperimentForm::applyField(const QString &id, const QVariant &value)
 {
-    Field *f = field(path);
+    Field *f = fieldById(id);
     if (!f)
         return;
     m_applying = true;
     f->set(value);
     m_applying = false;
-    m_values.insert(path, value);
+    m_values.insert(id, value);
     updateEnabled();
     revalidate();
     // Show the user what the undo or redo changed.
@@ -336,22 +640,26 @@ void ExperimentForm::applyField(const QString &path, const QVariant &value)
 
 void ExperimentForm::updateEnabled()
 {
-    const bool byOps = ui->lengthModeCombo->currentIndex() == 1;
-    ui->durationEdit->setEnabled(!byOps);
-    ui->operationsEdit->setEnabled(byOps);
-    ui->cpuListEdit->setEnabled(ui->placementCombo->currentIndex() == static_cast<int>(PlacementPolicy::CpuList));
-    // Timing only matters where there is a lock to acquire.
-    const bool lock = ui->primitiveCombo->currentData().toInt() == static_cast<int>(PrimitiveKind::LockContention);
-    const auto guard = static_cast<Guard>(ui->guardCombo->currentIndex());
-    ui->guardCombo->setEnabled(lock);
-    ui->timingSampleEverySpin->setEnabled(lock && (guard == Guard::Mutex || guard == Guard::Spinlock));
+    // One page of parameters per family, in the order of PrimitiveKind; the others' pages keep
+    // their values, hidden. (Not a QStackedWidget: that is as tall as its tallest page.)
+    const std::array pages{ui->lockPage,  ui->sharedValuePage, ui->messagingPage, ui->semaphorePage,
+                           ui->eventPage, ui->syncPage,        ui->workPage,      ui->lifecyclePage};
+    const auto page = static_cast<std::size_t>(currentKind());
+    for (std::size_t i = 0; i < pages.size(); ++i)
+        pages[i]->setVisible(i == page);
+    for (Field &f : m_fields) {
+        if (f.applies)
+            f.editor->setEnabled(f.applies());
+    }
 }
 
 ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) const
 {
     ExperimentSpec s = m_base;
-    const auto fail = [parseErrors](const QString &path, const QString &message) {
-        if (parseErrors)
+    // A field's text is checked only where it counts: on show and applicable.
+    const auto fail = [this, parseErrors](const QWidget *editor, const QString &path, const QString &message) {
+        const Field *f = fieldOfEditor(editor);
+        if (parseErrors && (!f || isActive(*f)))
             parseErrors->append({path, message});
     };
     s.name = ui->nameEdit->text().toStdString();
@@ -359,7 +667,7 @@ ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) 
     s.description = ui->descriptionEdit->toPlainText().toStdString();
     s.prediction = ui->predictionEdit->toPlainText().toStdString();
     s.execution = static_cast<ExecutionModel>(std::max(0, ui->executionCombo->currentIndex()));
-    s.workers = static_cast<std::uint32_t>(std::max(0, ui->workersSpin->value()));
+    s.workers = spinValue(ui->workersSpin);
 
     const auto duration = [&](QLineEdit *e, const QString &path, std::uint64_t &out, bool emptyIsZero) {
         if (emptyIsZero && e->text().trimmed().isEmpty()) {
@@ -370,7 +678,7 @@ ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) 
         if (const auto ns = parseDurationText(e->text(), &error))
             out = *ns;
         else
-            fail(path, error);
+            fail(e, path, error);
     };
     if (ui->lengthModeCombo->currentIndex() == 1) {
         s.durationNs = 0;
@@ -379,8 +687,9 @@ ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) 
         bool ok = false;
         const qulonglong n = t.toULongLong(&ok);
         if (!ok || n == 0)
-            fail(QStringLiteral("operations"), t.isEmpty() ? tr("required: operations per worker, e.g. 1000000")
-                                                           : tr("must be a whole number of operations, at least 1"));
+            fail(ui->operationsEdit, QStringLiteral("operations"),
+                 t.isEmpty() ? tr("required: operations per worker, e.g. 1000000")
+                             : tr("must be a whole number of operations, at least 1"));
         else
             s.operationsPerWorker = n;
         if (!ok || n == 0)
@@ -403,15 +712,91 @@ ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) 
             bool ok = false;
             const int cpu = p.toInt(&ok);
             if (!ok) {
-                fail(QStringLiteral("placement"), tr("\"%1\" is not a CPU number; list CPUs like 0, 2, 3").arg(p));
+                fail(ui->cpuListEdit, QStringLiteral("placement"),
+                     tr("\"%1\" is not a CPU number; list CPUs like 0, 2, 3").arg(p));
                 continue;
             }
             s.cpuList.push_back(cpu);
         }
     }
-    s.primitive = static_cast<PrimitiveKind>(ui->primitiveCombo->currentData().toInt());
+    s.primitive = currentKind();
+
+    // Every family's parameters, whichever is selected: the others wait on their pages.
     s.lock.guard = static_cast<Guard>(std::max(0, ui->guardCombo->currentIndex()));
-    s.lock.timingSampleEvery = static_cast<std::uint32_t>(std::max(0, ui->timingSampleEverySpin->value()));
+    s.lock.timingSampleEvery = spinValue(ui->timingSampleEverySpin);
+
+    SharedValueParams &v = s.sharedValue;
+    v.type = choice(ui->elementTypeCombo, v.type);
+    v.guard = choice(ui->valueGuardCombo, v.guard);
+    v.length = spinValue(ui->arrayLengthSpin);
+    // Only the contents that go with the type: the other editor keeps its text for a switch back.
+    if (v.type == ElementType::Char) {
+        v.initial.clear();
+        v.initialText = ui->initialTextEdit->text().toStdString();
+    } else {
+        v.initialText.clear();
+        QString error;
+        const bool wholeNumbers = v.type == ElementType::Int32 || v.type == ElementType::Int64;
+        if (const auto values = parseNumberList(ui->initialValuesEdit->text(), wholeNumbers, &error))
+            v.initial = *values;
+        else
+            fail(ui->initialValuesEdit, QStringLiteral("primitive.initial"), error);
+    }
+
+    MessagingParams &m = s.messaging;
+    m.transport = choice(ui->transportCombo, m.transport);
+    m.pattern = choice(ui->messagePatternCombo, m.pattern);
+    {
+        QString error;
+        if (const auto bytes = parseByteSizeText(ui->messageSizeEdit->text(), &error)) {
+            if (*bytes <= std::numeric_limits<std::uint32_t>::max())
+                m.messageSize = static_cast<std::uint32_t>(*bytes);
+            else // beyond what the experiment can hold, so the validator cannot say it
+                fail(ui->messageSizeEdit, QStringLiteral("primitive.messageSize"),
+                     tr("must be at most %1, got %2")
+                         .arg(model::formatByteSize(limits::kMaxMessageSize), model::formatByteSize(*bytes)));
+        } else {
+            fail(ui->messageSizeEdit, QStringLiteral("primitive.messageSize"), error);
+        }
+    }
+    m.queueDepth = spinValue(ui->queueDepthSpin);
+    m.wake = choice(ui->wakeCombo, m.wake);
+    m.keepCpusAwake = ui->keepCpusAwakeCheck->isChecked();
+
+    s.semaphore.pattern = choice(ui->semaphorePatternCombo, s.semaphore.pattern);
+    s.semaphore.permits = spinValue(ui->permitsSpin);
+
+    s.event.pattern = choice(ui->eventPatternCombo, s.event.pattern);
+    s.event.implementation = choice(ui->eventImplementationCombo, s.event.implementation);
+    duration(ui->waitTimeoutEdit, QStringLiteral("primitive.waitTimeout"), s.event.waitTimeoutNs, true);
+    duration(ui->setIntervalEdit, QStringLiteral("primitive.setInterval"), s.event.setIntervalNs, true);
+
+    s.sync.kind = choice(ui->syncKindCombo, s.sync.kind);
+    {
+        const QString t = ui->readShareEdit->text().trimmed();
+        bool ok = false;
+        const double share = t.toDouble(&ok);
+        if (ok)
+            s.sync.readShare = share;
+        else
+            fail(ui->readShareEdit, QStringLiteral("primitive.readShare"),
+                 t.isEmpty() ? tr("required: the share of reads, 0..1, e.g. 0.9")
+                             : tr("\"%1\" is not a number; give the share of reads, 0..1, e.g. 0.9").arg(t));
+    }
+    s.sync.recursionDepth = spinValue(ui->recursionDepthSpin);
+    s.sync.queueCapacity = spinValue(ui->queueCapacitySpin);
+    s.sync.barrierImplementation = choice(ui->barrierImplementationCombo, s.sync.barrierImplementation);
+
+    s.work.gil = ui->gilCheck->isChecked();
+    duration(ui->switchIntervalEdit, QStringLiteral("primitive.switchInterval"), s.work.switchIntervalNs, false);
+
+    LifecycleParams &l = s.lifecycle;
+    l.mode = choice(ui->lifecycleModeCombo, l.mode);
+    l.daemonWorkers = spinValue(ui->daemonWorkersSpin);
+    duration(ui->joinTimeoutEdit, QStringLiteral("primitive.joinTimeout"), l.joinTimeoutNs, true);
+    duration(ui->mainWorkEdit, QStringLiteral("primitive.mainWork"), l.mainWorkNs, true);
+    l.execChild = ui->execChildCheck->isChecked();
+
     duration(ui->cpuWorkEdit, QStringLiteral("workload.cpuWork"), s.workload.cpuWorkNs, true);
     duration(ui->criticalSectionEdit, QStringLiteral("workload.criticalSection"), s.workload.criticalSectionNs, true);
     duration(ui->thinkTimeEdit, QStringLiteral("workload.thinkTime"), s.workload.thinkTimeNs, true);
@@ -426,12 +811,16 @@ ExperimentSpec ExperimentForm::spec() const
 
 QString ExperimentForm::fieldForErrorPath(const QString &path) const
 {
-    // "placement[1]" belongs to the CPU list; "primitive.kind" etc. map one to one.
+    // "placement[1]" belongs to the CPU list, "primitive.initial[3]" to the initial values;
+    // "primitive.*" to the selected family's parameter; the rest map one to one.
     if (path.startsWith(QLatin1String("placement[")))
         return QStringLiteral("cpuList");
-    if (path == QLatin1String("placement") && ui->placementCombo->currentIndex() == static_cast<int>(PlacementPolicy::CpuList))
+    if (path == QLatin1String("placement") &&
+        ui->placementCombo->currentIndex() == static_cast<int>(PlacementPolicy::CpuList))
         return QStringLiteral("cpuList");
-    return path;
+    if (path.startsWith(QLatin1String("primitive.initial[")))
+        return resolveId(QStringLiteral("primitive.initial"));
+    return resolveId(path);
 }
 
 void ExperimentForm::revalidate()
@@ -451,15 +840,16 @@ void ExperimentForm::revalidate()
     QHash<QString, QStringList> byField;
     QStringList unplaced;
     for (const model::FieldError &e : std::as_const(errors)) {
-        const QString f = fieldForErrorPath(e.path);
-        if (field(f))
-            byField[f] << (e.path.startsWith(QLatin1String("placement[")) ? e.toString() : e.message);
+        const QString id = fieldForErrorPath(e.path);
+        // An element's error keeps its index: "placement[1]: CPU 7 listed twice".
+        if (fieldById(id))
+            byField[id] << (e.path.contains(QLatin1Char('[')) ? e.toString() : e.message);
         else
             unplaced << e.toString();
     }
     const QIcon warning = style()->standardIcon(QStyle::SP_MessageBoxWarning);
     for (Field &f : m_fields) {
-        const QStringList msgs = byField.value(f.path);
+        const QStringList msgs = byField.value(f.id);
         const bool bad = !msgs.isEmpty();
         if (bad)
             f.error->setText(QStringLiteral("⚠ ") + msgs.join(QStringLiteral("\n⚠ ")));
@@ -481,8 +871,9 @@ void ExperimentForm::revalidate()
     if (errors.isEmpty()) {
         ui->summaryLabel->hide();
     } else {
-        QString text = errors.size() == 1 ? tr("⚠ One problem to fix before the experiment can run.")
-                                          : tr("⚠ %1 problems to fix before the experiment can run.").arg(errors.size());
+        QString text = errors.size() == 1
+                           ? tr("⚠ One problem to fix before the experiment can run.")
+                           : tr("⚠ %1 problems to fix before the experiment can run.").arg(errors.size());
         for (const QString &u : std::as_const(unplaced))
             text += QStringLiteral("<br>") + u.toHtmlEscaped();
         ui->summaryLabel->setText(text);

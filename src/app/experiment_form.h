@@ -1,5 +1,6 @@
-// The experiment editor (ui/experiment_form.ui): every field of ExperimentSpec, validated as you type
-// by model::validateExperiment (the file format's own rules), with undoable edits.
+// The experiment editor (ui/experiment_form.ui): every field of ExperimentSpec, every family's parameters
+// on a page of their own, validated as you type by model::validateExperiment (the file format's own
+// rules), with undoable edits.
 #pragma once
 
 #include "experiment_file.h"
@@ -12,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QLabel;
@@ -33,22 +35,29 @@ public:
     void setUndoStack(QUndoStack *stack);
     QUndoStack *undoStack() const { return m_undo; }
 
-    // Shows an experiment (a new document: not an undoable edit).
+    // Shows an experiment (a new document: not an undoable edit). Every family's parameters are
+    // shown, on their family's page, so switching the family and back keeps them.
     void setSpec(const ExperimentSpec &spec);
-    // The experiment as the fields describe it. Fields whose text does not parse contribute
-    // their last valid value; isValid() is false then.
+    // The experiment as the fields describe it, with every family's parameters (the file keeps
+    // only the selected family's). Fields whose text does not parse contribute the value of the
+    // last setSpec(); isValid() is false then.
     ExperimentSpec spec() const;
     bool isValid() const { return m_errors.isEmpty(); }
     // Problems as shown, with the JSON paths of the file format ("workers", "workload.cpuWork" …).
     QList<model::FieldError> errors() const { return m_errors; }
+
+    // Fields are named by the file format's JSON paths. A "primitive.*" path means the parameter
+    // of the selected family, as in a file: "primitive.pattern" is the semaphore's pattern while
+    // the kind is semaphore and the event's while it is event.
     // The message shown beside the field with this path ("" when none).
     QString errorAt(const QString &path) const;
     // The editor for a path, e.g. "primitive.guard" → the guard combo box.
     QWidget *editorFor(const QString &path) const;
+    // The paths of the fields on show: the common ones and the selected family's.
     QStringList fieldPaths() const;
 
     // Sets a field as if the user had typed or chosen it (one undoable command). Values: QString
-    // for text fields, int for spin boxes and for combo boxes (the index).
+    // for text fields, int for spin boxes and for combo boxes (the index), bool for check boxes.
     void editField(const QString &path, const QVariant &value);
     QVariant fieldValue(const QString &path) const;
 
@@ -64,29 +73,43 @@ protected:
 private:
     friend class FieldEditCommand;
     struct Field {
-        QString path;
-        QString title; // for the undo text: "Edit Workers"
+        // Unique: the path, or "family:path" for a family's parameter ("semaphore:primitive.pattern").
+        QString id;
+        QString path;                        // JSON path, as the validator reports it
+        std::optional<PrimitiveKind> family; // unset: a field of every experiment
+        QString title;                       // for the undo text: "Edit Workers"
         QWidget *editor = nullptr;
         QLabel *error = nullptr;
         std::function<QVariant()> get;
         std::function<void(const QVariant &)> set;
+        // Whether the field means anything with the other fields as they are (unset: always);
+        // a field that does not is disabled, and its text is not checked.
+        std::function<bool()> applies;
     };
     void addField(const QString &path, const QString &title, QWidget *editor, std::function<QVariant()> get,
-                  std::function<void(const QVariant &)> set);
-    Field *field(const QString &path);
-    const Field *field(const QString &path) const;
-    void userEdited(const QString &path);
+                  std::function<void(const QVariant &)> set, std::optional<PrimitiveKind> family,
+                  std::function<bool()> applies);
+    Field *fieldById(const QString &id);
+    const Field *fieldById(const QString &id) const;
+    const Field *fieldOfEditor(const QWidget *editor) const;
+    // The id of a field given by id, or by JSON path among the common fields and the selected
+    // family's ("" when none).
+    QString resolveId(const QString &path) const;
+    bool isActive(const Field &f) const;
+    PrimitiveKind currentKind() const;
+    void userEdited(const QString &id);
     // Applies a value from an undo/redo command.
-    void applyField(const QString &path, const QVariant &value);
+    void applyField(const QString &id, const QVariant &value);
     void updateEnabled();
     void revalidate();
     ExperimentSpec buildSpec(QList<model::FieldError> *parseErrors) const;
+    // The id of the field an error with this JSON path is shown at ("" when none).
     QString fieldForErrorPath(const QString &path) const;
     void updateErrorColors();
 
     std::unique_ptr<Ui::ExperimentForm> ui;
     std::vector<Field> m_fields;
-    QHash<QString, QVariant> m_values; // last value each field was committed with
+    QHash<QString, QVariant> m_values; // by field id: last value each field was committed with
     QUndoStack *m_undo = nullptr;
     ExperimentSpec m_base; // values a field that does not parse falls back to
     QList<model::FieldError> m_errors;
@@ -97,5 +120,7 @@ private:
 // Text ↔ value helpers shared with tests: "2 s", "500ms", a bare number (seconds).
 std::optional<std::uint64_t> parseDurationText(const QString &text, QString *error);
 QString durationText(std::uint64_t ns);
+// "64 B", "4 KiB", "1.5 MiB", a bare whole number (bytes), as in the file format.
+std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *error);
 
 } // namespace clab::app

@@ -345,4 +345,12 @@ void LiveRunStore::accumulate(int row, const charts::TimeAxis &axis, std::span<c
     m_workers[static_cast<std::size_t>(row)].states.accumulate(axis, columns);
 }
 
+std::optional<charts::TimelineSource::Tail> LiveRunStore::tail(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return std::nullopt;
+    const StateTrack &t = m_workers[static_cast<std::size_t>(row)].states;
+    return Tail{t.unsettledFrom(), t.generation()};
+}
+
 } // namespace clab::app

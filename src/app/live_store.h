@@ -152,6 +152,7 @@ public:
     int rowCount() const override;
     QString rowLabel(int row) const override;
     void accumulate(int row, const charts::TimeAxis &axis, std::span<charts::StateCounts> columns) const override;
+    std::optional<Tail> tail(int row) const override;
 
 private:
     struct WorkerLive {

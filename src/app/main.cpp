@@ -31,7 +31,8 @@ int main(int argc, char **argv)
     const QCommandLineOption schemeOption(QStringLiteral("colors"), QStringLiteral("Colour scheme: system, light or dark."),
                                           QStringLiteral("SCHEME"));
     const QCommandLineOption pageOption(QStringLiteral("page"),
-                                        QStringLiteral("Chart page to show: throughput, contention, latency, state or timeline."),
+                                        QStringLiteral("Chart page to show: throughput, contention, latency, state, timeline or scaling "
+                                                       "(a sweep's points compared)."),
                                         QStringLiteral("PAGE"));
     parser.addOptions({runOption, presetOption, schemeOption, pageOption});
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("An experiment (.cclab) or a result file (.json) to open."),
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
         ok = window.openFile(parser.positionalArguments().constFirst());
     if (parser.isSet(pageOption)) {
         const QStringList pages{QStringLiteral("throughput"), QStringLiteral("contention"), QStringLiteral("latency"),
-                                QStringLiteral("state"), QStringLiteral("timeline")};
+                                QStringLiteral("state"), QStringLiteral("timeline"), QStringLiteral("scaling")};
         const auto page = pages.indexOf(parser.value(pageOption).toLower());
         if (page >= 0)
             window.dashboard()->setCurrentPage(static_cast<clab::app::RunDashboard::Page>(page));

@@ -15,6 +15,7 @@
 #include "result_file.h"
 #include "run_dashboard.h"
 #include "run_history_model.h"
+#include "sweep_summary.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -144,6 +145,8 @@ MainWindow::MainWindow(QWidget *parent)
 
     connect(m_controller, &RunController::stateChanged, this, &MainWindow::onStateChanged);
     connect(m_controller, &RunController::frameAvailable, this, &MainWindow::onFrame);
+    connect(m_controller, &RunController::pointStarted, this, &MainWindow::onPointStarted);
+    connect(m_dashboard, &RunDashboard::sweepPointActivated, this, &MainWindow::showSweepPoint);
     connect(m_controller, &RunController::resultAvailable, this, &MainWindow::onResult);
     connect(m_form, &ExperimentForm::validityChanged, this, &MainWindow::updateActions);
     connect(m_form, &ExperimentForm::changed, this, &MainWindow::updateRunSummary);
@@ -371,7 +374,9 @@ void MainWindow::setupStatusBar()
     m_droppedLabel = label(QStringLiteral("droppedLabel"),
                            tr("Samples lost because a reader fell behind; counters are cumulative, so totals stay exact"));
     m_pidLabel = label(QStringLiteral("pidLabel"), tr("Process id of concurrency-lab-runner"));
+    m_pointLabel = label(QStringLiteral("pointLabel"), tr("The sweep's point being run, of all its points"));
     statusBar()->addWidget(m_stateLabel);
+    statusBar()->addWidget(m_pointLabel);
     statusBar()->addWidget(m_progress);
     statusBar()->addWidget(m_elapsedLabel);
     statusBar()->addPermanentWidget(m_workersLabel);
@@ -425,7 +430,7 @@ QString MainWindow::bannerText() const
 QString MainWindow::statusText() const
 {
     QStringList parts;
-    for (QLabel *l : {m_stateLabel, m_elapsedLabel, m_workersLabel, m_samplesLabel, m_droppedLabel, m_pidLabel}) {
+    for (QLabel *l : {m_stateLabel, m_pointLabel, m_elapsedLabel, m_workersLabel, m_samplesLabel, m_droppedLabel, m_pidLabel}) {
         if (!l->text().isEmpty())
             parts << l->text();
     }
@@ -477,8 +482,20 @@ void MainWindow::updateStatus()
     m_stateLabel->setText(symbol + state);
     const bool any = st.state != RunState::Idle;
     m_progress->setVisible(any && st.plannedSeconds > 0);
-    if (st.plannedSeconds > 0)
-        m_progress->setValue(static_cast<int>(std::clamp(st.elapsedSeconds / st.plannedSeconds, 0.0, 1.0) * 1000));
+    if (st.plannedSeconds > 0) {
+        // A sweep's bar covers all its points: the points done, plus the share of the current one.
+        const double within = std::clamp(st.elapsedSeconds / st.plannedSeconds, 0.0, 1.0);
+        const double done = st.pointCount > 1 ? (st.pointIndex + within) / st.pointCount : within;
+        m_progress->setValue(static_cast<int>(done * 1000));
+    }
+    // "point 3 of 18: pipe, 64 B" while a sweep runs (also after it ended: the point on show).
+    const QString pointText = m_controller->isSweep() && any && m_showingLive
+                                  ? tr("point %1 of %2: %3").arg(st.pointIndex + 1).arg(st.pointCount).arg(st.pointLabel)
+                                  : QString();
+    if (m_pointLabel->text() != pointText) {
+        m_pointLabel->setText(pointText);
+        m_pointLabel->setToolTip(pointText);
+    }
     if (!any) {
         m_elapsedLabel->clear();
         m_workersLabel->clear();
@@ -491,6 +508,8 @@ void MainWindow::updateStatus()
     m_elapsedLabel->setText(st.plannedSeconds > 0 ? tr("%1 / %2").arg(formatSeconds(std::min(st.elapsedSeconds, st.plannedSeconds * 1.5)),
                                                                      formatSeconds(st.plannedSeconds))
                                                   : formatSeconds(st.elapsedSeconds));
+    if (st.pointCount > 1) // a sweep's clock restarts at every point
+        m_elapsedLabel->setText(m_controller->isActive() ? tr("%1 of this point").arg(m_elapsedLabel->text()) : QString());
     m_workersLabel->setText(workerCount(st.workers));
     m_samplesLabel->setText(m_controller->isActive() ? tr("%1 samples/s").arg(formatCount(st.samplesPerSecond))
                                                      : tr("%1 samples").arg(formatInteger(st.samples)));
@@ -512,8 +531,47 @@ void MainWindow::run()
     m_shownOutcome.reset();
     m_controller->store().reset(LiveRunStore::configFor(spec));
     m_dashboard->beginRun(spec, m_controller->store());
-    m_controller->start(spec);
+    m_dashboard->setPointIndicator(QString());
+    const bool sweep = !spec.variants.empty() || !spec.sweep.empty();
+    m_dashboard->clearSweep(sweep ? tr("The sweep is running. When its last point has run, this page compares them all.")
+                                  : tr("This experiment is a single run: there are no points to compare. Experiments "
+                                       "with variants or a sweep are compared here."));
+    if (m_controller->start(spec) && m_controller->isSweep())
+        onPointStarted(0);
     updateActions();
+    updateStatus();
+}
+
+void MainWindow::onPointStarted(int index)
+{
+    if (!m_showingLive || index < 0 || index >= m_controller->pointCount())
+        return;
+    const model::SweepPoint &p = m_controller->point(index);
+    m_dashboard->beginRun(p.spec, m_controller->store());
+    m_dashboard->setPointIndicator(tr("Point %1 of %2: %3").arg(index + 1).arg(m_controller->pointCount()).arg(p.label));
+    m_dashboard->clearSweep(tr("The sweep is running (point %1 of %2). When its last point has run, this page compares them all.")
+                                .arg(index + 1)
+                                .arg(m_controller->pointCount()));
+    updateStatus();
+}
+
+void MainWindow::showSweepPoint(int point)
+{
+    if (m_controller->isActive() || !m_shownOutcome || !m_shownOutcome->sweep || point < 0
+        || point >= static_cast<int>(m_shownOutcome->sweep->size()))
+        return;
+    const model::PointResult &p = m_shownOutcome->sweep->at(static_cast<std::size_t>(point));
+    m_showingLive = false;
+    m_viewStore->loadResult(p.spec, p.result);
+    m_dashboard->beginRun(p.spec, *m_viewStore);
+    RunOutcome shown = *m_shownOutcome;
+    shown.result = p.result;
+    shown.message = tr("Point %1 of %2 (%3): %4.")
+                        .arg(point + 1)
+                        .arg(m_shownOutcome->pointsPlanned)
+                        .arg(p.label, QString::fromStdString(p.result.status));
+    m_dashboard->showOutcome(shown);
+    m_dashboard->setPointIndicator(tr("Showing point %1 of %2: %3").arg(point + 1).arg(m_shownOutcome->pointsPlanned).arg(p.label));
     updateStatus();
 }
 
@@ -542,8 +600,26 @@ void MainWindow::onResult(const RunOutcome &outcome)
     if (m_showingLive) {
         m_shownOutcome = outcome;
         m_dashboard->showOutcome(outcome);
+        if (outcome.sweep && outcome.spec) {
+            // The sweep's answer is the comparison: show it (the other pages keep the last point).
+            m_dashboard->showSweep(summarizeSweep(*outcome.spec, *outcome.sweep));
+            m_dashboard->setCurrentPage(RunDashboard::ScalingPage);
+        } else if (m_controller->isSweep()) {
+            m_dashboard->clearSweep(tr("The sweep left no result file, so there are no points to compare; the other "
+                                       "pages keep the live data of the last point."));
+        }
     }
     const QString name = outcome.spec ? QString::fromStdString(outcome.spec->name) : QString();
+    if (outcome.sweep && outcome.kind == RunOutcome::Kind::Finished) {
+        m_banner->showMessage(MessageBanner::Kind::Positive,
+                              tr("Finished %1: all %2 points ran. The Scaling tab compares them; double-click a point "
+                                 "there to see its charts.")
+                                  .arg(name)
+                                  .arg(outcome.sweep->size()));
+        updateActions();
+        updateStatus();
+        return;
+    }
     switch (outcome.kind) {
     case RunOutcome::Kind::Finished: {
         const metrics::Totals &t = m_controller->store().totals();
@@ -678,6 +754,13 @@ bool MainWindow::openResult(const QString &path)
     RunOutcome outcome;
     outcome.spec = load.spec;
     outcome.result = std::move(load.result);
+    if (load.isSweep()) {
+        // A sweep's file: every point, compared on the Scaling page; the other pages show the last.
+        QList<model::FieldError> errors;
+        outcome.pointsPlanned = static_cast<int>(model::expandSweep(*load.spec, &errors).size());
+        outcome.result = load.points.back().result;
+        outcome.sweep = std::make_shared<const std::vector<model::PointResult>>(std::move(load.points));
+    }
     outcome.resultPath = QFileInfo(path).absoluteFilePath();
     const QString csv = QFileInfo(path).absoluteDir().filePath(QFileInfo(path).completeBaseName() + QStringLiteral(".csv"));
     if (QFileInfo::exists(csv))
@@ -716,9 +799,21 @@ void MainWindow::showRunFromHistory(int row)
         return;
     }
     m_showingLive = false;
-    m_viewStore->loadResult(*o.spec, *o.result);
-    m_dashboard->beginRun(*o.spec, *m_viewStore);
-    m_dashboard->showOutcome(o);
+    if (o.sweep && !o.sweep->empty()) {
+        const model::PointResult &last = o.sweep->back();
+        m_viewStore->loadResult(last.spec, last.result);
+        m_dashboard->beginRun(last.spec, *m_viewStore);
+        m_dashboard->showOutcome(o);
+        m_dashboard->showSweep(summarizeSweep(*o.spec, *o.sweep));
+        m_dashboard->setPointIndicator(tr("Showing point %1 of %2: %3").arg(o.sweep->size()).arg(o.pointsPlanned).arg(last.label));
+        m_dashboard->setCurrentPage(RunDashboard::ScalingPage);
+    } else {
+        m_viewStore->loadResult(*o.spec, *o.result);
+        m_dashboard->beginRun(*o.spec, *m_viewStore);
+        m_dashboard->showOutcome(o);
+        m_dashboard->setPointIndicator(QString());
+        m_dashboard->clearSweep(tr("This run is not a sweep: there are no points to compare."));
+    }
     m_shownOutcome = o;
     m_banner->showMessage(MessageBanner::Kind::Information, tr("Showing an earlier run: %1").arg(o.message));
     m_historyView->selectRow(row);
@@ -863,6 +958,9 @@ void MainWindow::showHelp()
                                    "<p><b>State</b>: the primitive's own state (semaphore value, waiters …) where it has one.</p>"
                                    "<p><b>Timeline</b>: what each worker was mostly doing in each moment — running, waiting, "
                                    "holding, in IO — drawn with a colour and a pattern per state.</p>"
+                                   "<p><b>Scaling</b>: after a sweep (an experiment with variants or a sweep), its points "
+                                   "compared: the headline figure per point over the swept parameter, the same numbers and "
+                                   "the speed-up over the first variant in the table below.</p>"
                                    "<p>The <b>table</b> lists the same figures per worker; the panel beside it compares the "
                                    "outcome with the experiment's prediction. See docs/app.md for more.</p>"),
                                 QMessageBox::Close, this);

@@ -86,6 +86,8 @@ private:
     void updateRunSummary();
     void onStateChanged(RunState state);
     void onFrame();
+    void onPointStarted(int index);
+    void showSweepPoint(int point);
     void onResult(const RunOutcome &outcome);
     void onPresetActivated(const QModelIndex &index);
     void onHistoryActivated(const QModelIndex &index);
@@ -122,6 +124,7 @@ private:
     QLabel *m_samplesLabel = nullptr;
     QLabel *m_droppedLabel = nullptr;
     QLabel *m_pidLabel = nullptr;
+    QLabel *m_pointLabel = nullptr;
     QByteArray m_defaultState;
     // The dashboard shows either the controller's live store or a past run loaded here.
     std::unique_ptr<LiveRunStore> m_viewStore;

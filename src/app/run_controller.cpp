@@ -3,8 +3,8 @@
 
 #include "experiment_file.h"
 #include "result_file.h"
-#include "ring_feed.h"
 #include "run_supervisor.h"
+#include "sweep_feed.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -12,6 +12,7 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <ctime>
@@ -64,6 +65,11 @@ QString lineAfter(const QString &text, const QString &prefix)
             return it->mid(prefix.size()).trimmed();
     }
     return {};
+}
+
+QString countOfPoints(int n)
+{
+    return n == 1 ? RunController::tr("1 point") : RunController::tr("%1 points").arg(n);
 }
 
 QString sentence(QString s)
@@ -207,18 +213,32 @@ bool RunController::start(const ExperimentSpec &spec)
     m_rateWindow.clear();
     m_startedAt = QDateTime::currentDateTime();
     m_sinceStart.start();
-    m_store.reset(LiveRunStore::configFor(spec));
+    // A sweep runs its points one after another on one ring, as the runner does on its own: the
+    // ring has as many lanes as the largest point has workers, and its header says which point
+    // the samples belong to. A single run is a sweep of one point.
+    m_isSweep = !spec.variants.empty() || !spec.sweep.empty();
+    m_point = 0;
+    QList<model::FieldError> sweepErrors;
+    m_points = model::expandSweep(spec, &sweepErrors);
+    m_store.reset(LiveRunStore::configFor(m_points.isEmpty() ? spec : m_points.front().spec));
     setState(RunState::Starting);
 
-    if (!spec.variants.empty() || !spec.sweep.empty()) {
-        // The live view follows one run; a sweep runs many points one after another in one ring.
-        QList<model::FieldError> errors;
-        const auto points = model::expandSweep(spec, &errors);
-        failToStart(tr("Cannot run here: this experiment is a sweep of %1 points, and the app runs single "
-                       "experiments so far. Run it with \"concurrency-lab-runner run FILE --out result.json\", "
-                       "or remove the sweep and variants from the file.")
-                        .arg(points.size()));
+    if (!sweepErrors.isEmpty() || m_points.isEmpty()) {
+        QStringList lines;
+        for (const model::FieldError &e : std::as_const(sweepErrors))
+            lines << e.toString();
+        m_points.clear();
+        failToStart(tr("Cannot run: the sweep does not give runnable points: %1").arg(lines.join(QStringLiteral("; "))));
         return false;
+    }
+    std::uint32_t lanes = 0;
+    std::uint64_t finestInterval = UINT64_MAX;
+    std::vector<std::uint32_t> workersPerPoint;
+    workersPerPoint.reserve(static_cast<std::size_t>(m_points.size()));
+    for (const model::SweepPoint &pt : std::as_const(m_points)) {
+        lanes = std::max(lanes, pt.spec.workers);
+        finestInterval = std::min(finestInterval, pt.spec.sampleIntervalNs);
+        workersPerPoint.push_back(pt.spec.workers);
     }
     if (!QFileInfo(m_runnerPath).isExecutable()) {
         failToStart(tr("Cannot run: the runner program was not found at %1. Build the target "
@@ -238,9 +258,8 @@ bool RunController::start(const ExperimentSpec &spec)
         return false;
     }
     try {
-        StatsRing ring = StatsRing::create(StatsRing::uniqueName(), spec.workers,
-                                           recommendedLaneCapacity(spec.sampleIntervalNs));
-        m_feed = std::make_unique<RingFeed>(std::move(ring));
+        StatsRing ring = StatsRing::create(StatsRing::uniqueName(), lanes, recommendedLaneCapacity(finestInterval));
+        m_feed = std::make_unique<SweepFeed>(std::move(ring), std::move(workersPerPoint));
     } catch (const std::exception &e) {
         failToStart(tr("Cannot run: the shared memory for live data could not be created: %1")
                         .arg(QString::fromLocal8Bit(e.what())));
@@ -349,7 +368,11 @@ RunStatus RunController::status() const
     s.samples = m_store.samplesIngested();
     s.dropped = m_dropped;
     s.runnerPid = m_runnerPid;
-    s.workers = m_spec.workers;
+    s.workers = m_point < m_points.size() ? m_points.at(m_point).spec.workers : m_spec.workers;
+    s.pointIndex = m_point;
+    s.pointCount = m_isSweep ? std::max(1, static_cast<int>(m_points.size())) : 1;
+    if (m_isSweep && m_point < m_points.size())
+        s.pointLabel = m_points.at(m_point).label;
     if (m_feed && isActive())
         s.phase = phaseText(m_feed->runState());
     if (m_rateWindow.size() >= 2 && isActive()) {
@@ -365,7 +388,7 @@ void RunController::onTick()
 {
     if (!m_feed)
         return;
-    const std::size_t n = m_feed->pump(m_store);
+    const std::size_t n = m_feed->pump(m_store, [this](std::uint32_t p) { beginPoint(p); });
     m_dropped = m_feed->drops();
     if (m_runnerPid == 0 && m_feed->runnerPid() > 0)
         m_runnerPid = m_feed->runnerPid();
@@ -375,6 +398,110 @@ void RunController::onTick()
         m_rateWindow.pop_front();
     (void)n;
     Q_EMIT frameAvailable();
+}
+
+void RunController::beginPoint(std::uint32_t index)
+{
+    if (static_cast<qsizetype>(index) >= m_points.size())
+        return;
+    m_point = static_cast<int>(index);
+    m_store.reset(LiveRunStore::configFor(m_points.at(m_point).spec));
+    m_rateWindow.clear();
+    Q_EMIT pointStarted(m_point);
+}
+
+QString RunController::pointText(int index) const
+{
+    if (index < 0 || index >= m_points.size())
+        return {};
+    return tr("point %1 of %2 (%3)").arg(index + 1).arg(m_points.size()).arg(m_points.at(index).label);
+}
+
+QString RunController::describeSweepEnd(int exitCode, QProcess::ExitStatus status, const std::vector<model::PointResult> *points,
+                                        RunOutcome::Kind *kind, int *signal) const
+{
+    const QString errors = QString::fromLocal8Bit(m_stderr).trimmed();
+    const int planned = static_cast<int>(m_points.size());
+    const int ran = points ? static_cast<int>(points->size()) : 0;
+    const QString at = pointText(m_point);
+    if (status == QProcess::CrashExit) {
+        const int sig = exitCode;
+        *signal = sig;
+        if (m_stopRequested && (sig == SIGTERM || sig == SIGKILL)) {
+            *kind = RunOutcome::Kind::Stopped;
+            return tr("Stopped the sweep during %1. The runner had to be ended by force, so it wrote no result; "
+                      "the charts keep the live data of that point.")
+                .arg(at);
+        }
+        *kind = RunOutcome::Kind::Failed;
+        return tr("The runner (process %1) was killed by signal %2 during %3, so it wrote no result for the sweep. "
+                  "The charts keep the live data of that point. You can run again.")
+            .arg(m_runnerPid)
+            .arg(signalText(sig), at);
+    }
+    // Points that failed, in plain words: "point 4 of 18 (…) failed: reason".
+    QStringList failures;
+    if (points) {
+        for (int i = 0; i < ran; ++i) {
+            const model::PointResult &p = points->at(static_cast<std::size_t>(i));
+            if (p.result.status == "failed")
+                failures << tr("point %1 of %2 (%3) failed: %4")
+                                .arg(i + 1)
+                                .arg(planned)
+                                .arg(p.label, sentence(QString::fromStdString(p.result.error)));
+        }
+    }
+    const bool stopped = points && ran > 0 && (ran < planned || points->back().result.status == "stopped");
+    switch (exitCode) {
+    case 0:
+        if (!points) {
+            *kind = RunOutcome::Kind::Failed;
+            return tr("The runner finished the sweep but its result file could not be read.");
+        }
+        if (stopped) {
+            *kind = RunOutcome::Kind::Stopped;
+            if (points->back().result.status == "stopped")
+                return tr("Stopped the sweep during point %1 of %2; the Scaling tab shows the %3 that ran (the last one "
+                          "in part).")
+                    .arg(ran)
+                    .arg(planned)
+                    .arg(countOfPoints(ran));
+            return tr("Stopped the sweep after point %1 of %2; the Scaling tab shows the %3 that ran.")
+                .arg(ran)
+                .arg(planned)
+                .arg(countOfPoints(ran));
+        }
+        *kind = RunOutcome::Kind::Finished;
+        return tr("Finished all %1.").arg(countOfPoints(planned));
+    case 1: {
+        *kind = RunOutcome::Kind::Failed;
+        if (failures.isEmpty()) {
+            const QString why = errors.isEmpty() ? tr("the runner gave no reason") : errors;
+            return tr("The sweep failed: %1 The data gathered so far is kept.").arg(sentence(why));
+        }
+        QString text = failures.size() == 1 ? tr("The sweep ran %1 of %2 points, but %3")
+                                                  .arg(ran)
+                                                  .arg(planned)
+                                                  .arg(failures.front())
+                                            : tr("The sweep ran %1 of %2 points, but %3 of them failed; the first, %4")
+                                                  .arg(ran)
+                                                  .arg(planned)
+                                                  .arg(failures.size())
+                                                  .arg(failures.front());
+        return text + QLatin1Char(' ') + tr("The other points' figures and the charts are kept.");
+    }
+    case 2:
+        *kind = RunOutcome::Kind::Failed;
+        return tr("The runner refused %1: %2 It stopped the sweep there and wrote no result; the charts keep the "
+                  "live data received until then.")
+            .arg(at, sentence(errors.isEmpty() ? tr("no reason given") : errors));
+    case 3:
+        *kind = RunOutcome::Kind::Failed;
+        return tr("The runner hit an internal error during %1: %2").arg(at, sentence(errors.isEmpty() ? tr("no details") : errors));
+    default:
+        *kind = RunOutcome::Kind::Failed;
+        return tr("The runner ended with exit code %1 during %2. %3").arg(exitCode).arg(at, errors);
+    }
 }
 
 QString RunController::describeEnd(int exitCode, QProcess::ExitStatus status, const std::optional<RunResult> &result,
@@ -436,7 +563,7 @@ void RunController::onProcessFinished(int exitCode, QProcess::ExitStatus status)
     m_stopTimer.stop();
     m_stderr += m_process->readAllStandardError();
     if (m_feed) {
-        m_feed->pump(m_store); // whatever arrived after the last frame
+        m_feed->pump(m_store, [this](std::uint32_t p) { beginPoint(p); }); // whatever arrived after the last frame
         m_dropped = m_feed->drops();
         m_feed->unlink();      // the runner unlinked it already unless it died before attaching
     }
@@ -454,10 +581,22 @@ void RunController::onProcessFinished(int exitCode, QProcess::ExitStatus status)
         outcome.exitCode = exitCode;
     const QString resultPath = m_dir ? m_dir->filePath(QStringLiteral("result.json")) : QString();
     QString loadError;
+    std::optional<RunResult> shownResult; // the run of the point the store shows
     if (!resultPath.isEmpty() && QFileInfo::exists(resultPath)) {
         model::ResultLoad load = model::loadResult(resultPath);
         if (load.ok()) {
-            outcome.result = std::move(load.result);
+            if (load.isSweep()) {
+                const QString shownLabel = m_points.isEmpty() ? QString() : m_points.at(m_point).label;
+                for (const model::PointResult &p : load.points) {
+                    if (p.label == shownLabel)
+                        shownResult = p.result;
+                }
+                outcome.result = load.points.back().result;
+                outcome.sweep = std::make_shared<const std::vector<model::PointResult>>(std::move(load.points));
+            } else {
+                outcome.result = std::move(load.result);
+                shownResult = outcome.result;
+            }
             outcome.resultPath = resultPath;
             const QString csv = m_dir->filePath(QStringLiteral("samples.csv"));
             if (QFileInfo::exists(csv))
@@ -468,15 +607,20 @@ void RunController::onProcessFinished(int exitCode, QProcess::ExitStatus status)
     }
     RunOutcome::Kind kind = RunOutcome::Kind::Failed;
     int sig = 0;
-    outcome.message = describeEnd(exitCode, status, outcome.result, &kind, &sig);
+    if (m_isSweep) {
+        outcome.pointsPlanned = static_cast<int>(m_points.size());
+        outcome.message = describeSweepEnd(exitCode, status, outcome.sweep.get(), &kind, &sig);
+    } else {
+        outcome.message = describeEnd(exitCode, status, outcome.result, &kind, &sig);
+    }
     if (!loadError.isEmpty())
         outcome.message += QLatin1Char(' ') + tr("(The result file could not be read: %1)").arg(loadError);
     outcome.kind = kind;
     outcome.signal = sig;
 
     m_store.finish();
-    if (outcome.result)
-        m_store.applyResult(*outcome.result);
+    if (shownResult)
+        m_store.applyResult(*shownResult);
     m_process->deleteLater();
     m_process = nullptr;
     m_feed.reset();

@@ -1,9 +1,12 @@
-// Runs one experiment at a time: creates the ring, starts concurrency-lab-runner with QProcess,
-// drains the ring on a fixed-rate timer and reports the run's end in plain words. Never blocks.
+// Runs one experiment (or every point of its sweep) at a time: creates the ring, starts
+// concurrency-lab-runner with QProcess, drains the ring on a fixed-rate timer, follows the sweep's
+// points and reports the run's end in plain words. Never blocks.
 #pragma once
 
+#include "experiment_file.h"
 #include "experiment_spec.h"
 #include "live_store.h"
+#include "result_file.h"
 #include "run_result.h"
 
 #include <QDateTime>
@@ -17,12 +20,13 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 class QTemporaryDir;
 
 namespace clab::app {
 
-class RingFeed;
+class SweepFeed;
 
 enum class RunState { Idle, Starting, Running, Stopping, Finished, Stopped, Failed };
 QString runStateText(RunState state);
@@ -41,8 +45,12 @@ struct RunOutcome {
     qint64 runnerPid = 0;
     QDateTime startedAt;
     double elapsedSeconds = 0;
-    std::optional<ExperimentSpec> spec;
-    std::optional<RunResult> result;
+    std::optional<ExperimentSpec> spec;     // for a sweep, the base experiment (with its sweep)
+    std::optional<RunResult> result;        // for a sweep, the run of the last point that ran
+    // A sweep's points as the result file holds them (each with its own experiment and run);
+    // null for a single run. Shared: outcomes are copied around and points hold their series.
+    std::shared_ptr<const std::vector<model::PointResult>> sweep;
+    int pointsPlanned = 0;                  // points the sweep gives (0 for a single run)
     // Keeps the run's files on disk while any copy of the outcome lives (removed at exit).
     std::shared_ptr<QTemporaryDir> files;
 };
@@ -58,6 +66,10 @@ struct RunStatus {
     qint64 runnerPid = 0;
     std::uint32_t workers = 0;
     QString phase;                  // "preparing", "warm-up", "measuring", "stopping"
+    // A sweep's point being run (0-based) and its label; pointCount is 1 for a single run.
+    int pointIndex = 0;
+    int pointCount = 1;
+    QString pointLabel;
 };
 
 class RunController : public QObject {
@@ -90,6 +102,13 @@ public:
     const LiveRunStore &store() const { return m_store; }
     LiveRunStore &store() { return m_store; }
     const ExperimentSpec &spec() const { return m_spec; }
+    // Sweeps: the points of the current (or last) run, in the order they run. A single run has one
+    // point with an empty label.
+    bool isSweep() const { return m_isSweep; }
+    int pointCount() const { return static_cast<int>(m_points.size()); }
+    // The point whose live data store() holds.
+    int currentPoint() const { return m_point; }
+    const model::SweepPoint &point(int i) const { return m_points.at(i); }
     // The shared-memory name of the current (or last) run's ring, e.g. "/clab-123-…".
     QString ringName() const { return m_ringName; }
     qint64 runnerPid() const { return m_runnerPid; }
@@ -97,6 +116,9 @@ public:
 Q_SIGNALS:
     void stateChanged(clab::app::RunState state);
     void runStarted();
+    // A sweep moved on to point `index` (store() was reset for it); the first point is announced
+    // by runStarted().
+    void pointStarted(int index);
     // New data is in store(); emitted once per frame while samples arrive.
     void frameAvailable();
     // Every run's end, whatever its kind, with whatever was kept.
@@ -111,6 +133,10 @@ private:
     void onProcessFinished(int exitCode, QProcess::ExitStatus status);
     void onProcessError(QProcess::ProcessError error);
     void escalateStop();
+    void beginPoint(std::uint32_t index);
+    QString pointText(int index) const;
+    QString describeSweepEnd(int exitCode, QProcess::ExitStatus status, const std::vector<model::PointResult> *points,
+                             RunOutcome::Kind *kind, int *signal) const;
     void failToStart(const QString &reason);
     void finishRun(RunOutcome outcome);
     double elapsedSeconds() const;
@@ -125,7 +151,10 @@ private:
     RunState m_state = RunState::Idle;
     ExperimentSpec m_spec;
     LiveRunStore m_store;
-    std::unique_ptr<RingFeed> m_feed;
+    std::unique_ptr<SweepFeed> m_feed;
+    QList<model::SweepPoint> m_points;
+    bool m_isSweep = false;
+    int m_point = 0;
     QString m_ringName;
     QProcess *m_process = nullptr;
     std::shared_ptr<QTemporaryDir> m_dir;

@@ -8,14 +8,19 @@
 #include "metrics.h"
 #include "prediction.h"
 #include "run_controller.h"
+#include "scaling_chart.h"
+#include "sweep_summary.h"
+#include "sweep_table_model.h"
 #include "time_series_chart.h"
 #include "timeline_view.h"
 #include "worker_table_model.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTabWidget>
@@ -81,6 +86,9 @@ Qt::PenStyle dashFor(int i)
     static const Qt::PenStyle styles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
     return styles[i % 4];
 }
+
+// What the scaling chart can plot; the chooser offers the ones a sweep has.
+enum class ScalingMetric { OpsPerSecond, BytesPerSecond, P50, P99, SpeedUp };
 
 QList<charts::StateStyle> timelineStates()
 {
@@ -165,6 +173,59 @@ RunDashboard::RunDashboard(QWidget *parent)
     m_timeline->setStates(timelineStates());
     m_tabs->addTab(m_timeline, tr("T&imeline"));
 
+    // Scaling: a finished sweep's points compared, chart above, the same numbers in the table below.
+    auto *scalingPage = new QWidget;
+    scalingPage->setObjectName(QStringLiteral("scalingPage"));
+    auto *scalingLayout = new QVBoxLayout(scalingPage);
+    scalingLayout->setContentsMargins(0, 2, 0, 0);
+    auto *scalingBar = new QHBoxLayout;
+    scalingBar->setContentsMargins(6, 0, 6, 0);
+    m_scalingNote = new QLabel;
+    m_scalingNote->setObjectName(QStringLiteral("scalingNote"));
+    m_scalingNote->setWordWrap(true);
+    m_scalingNote->setTextFormat(Qt::PlainText);
+    m_scalingMetric = new QComboBox;
+    m_scalingMetric->setObjectName(QStringLiteral("scalingMetric"));
+    m_scalingMetric->setToolTip(tr("What the chart compares; the table lists every figure"));
+    m_scalingMetric->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    auto *metricLabel = new QLabel(tr("&Plot:"));
+    metricLabel->setObjectName(QStringLiteral("scalingMetricLabel"));
+    metricLabel->setBuddy(m_scalingMetric);
+    scalingBar->addWidget(m_scalingNote, 1);
+    scalingBar->addWidget(metricLabel);
+    scalingBar->addWidget(m_scalingMetric);
+    m_scaling = new charts::ScalingChart;
+    m_scaling->setObjectName(QStringLiteral("scalingChart"));
+    m_scaling->setMinimumHeight(300);
+    m_sweepModel = new SweepTableModel(this);
+    m_sweepTable = new QTableView;
+    m_sweepTable->setObjectName(QStringLiteral("sweepTable"));
+    m_sweepTable->setModel(m_sweepModel);
+    m_sweepTable->setAlternatingRowColors(true);
+    m_sweepTable->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_sweepTable->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_sweepTable->verticalHeader()->hide();
+    m_sweepTable->verticalHeader()->setDefaultSectionSize(m_sweepTable->fontMetrics().height() + 6);
+    m_sweepTable->horizontalHeader()->setStretchLastSection(true);
+    m_sweepTable->setWordWrap(false);
+    m_sweepTable->setToolTip(tr("Double-click a point to show its charts and worker table"));
+    auto *scalingSplit = new QSplitter(Qt::Vertical);
+    scalingSplit->setObjectName(QStringLiteral("scalingSplitter"));
+    scalingSplit->addWidget(m_scaling);
+    scalingSplit->addWidget(m_sweepTable);
+    scalingSplit->setStretchFactor(0, 3);
+    scalingSplit->setStretchFactor(1, 2);
+    scalingSplit->setChildrenCollapsible(false);
+    scalingSplit->setSizes({440, 260});
+    scalingLayout->addLayout(scalingBar);
+    scalingLayout->addWidget(scalingSplit, 1);
+    m_tabs->addTab(scalingPage, tr("Sc&aling"));
+    connect(m_scalingMetric, &QComboBox::currentIndexChanged, this, [this] { updateScaling(); });
+    connect(m_sweepTable, &QTableView::activated, this, [this](const QModelIndex &index) {
+        if (index.isValid())
+            Q_EMIT sweepPointActivated(m_sweepModel->summary().points[static_cast<std::size_t>(index.row())].point);
+    });
+
     m_model = new WorkerTableModel(this);
     m_proxy = new WorkerSortProxy(this);
     m_proxy->setSourceModel(m_model);
@@ -222,10 +283,28 @@ RunDashboard::RunDashboard(QWidget *parent)
     bottom->setStretchFactor(0, 3);
     bottom->setStretchFactor(1, 1);
     bottom->setChildrenCollapsible(false);
+    m_bottom = bottom;
+
+    m_pointIndicator = new QLabel;
+    m_pointIndicator->setObjectName(QStringLiteral("pointIndicator"));
+    m_pointIndicator->setTextFormat(Qt::PlainText);
+    m_pointIndicator->setContentsMargins(8, 2, 8, 2);
+    {
+        QFont f = m_pointIndicator->font();
+        f.setBold(true);
+        m_pointIndicator->setFont(f);
+    }
+    m_pointIndicator->hide();
+    auto *top = new QWidget;
+    auto *topLayout = new QVBoxLayout(top);
+    topLayout->setContentsMargins(0, 0, 0, 0);
+    topLayout->setSpacing(0);
+    topLayout->addWidget(m_pointIndicator);
+    topLayout->addWidget(m_tabs, 1);
 
     m_split = new QSplitter(Qt::Vertical, this);
     m_split->setObjectName(QStringLiteral("dashboardSplitter"));
-    m_split->addWidget(m_tabs);
+    m_split->addWidget(top);
     m_split->addWidget(bottom);
     m_split->setStretchFactor(0, 3);
     m_split->setStretchFactor(1, 2);
@@ -236,7 +315,11 @@ RunDashboard::RunDashboard(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_split);
 
-    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int page) { updateChart(static_cast<Page>(page)); });
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this](int page) {
+        // The comparison has its own table of points; one point's worker table would only take its room.
+        m_bottom->setVisible(page != ScalingPage);
+        updateChart(static_cast<Page>(page));
+    });
     clearRun();
 }
 
@@ -263,6 +346,7 @@ charts::ChartPanel *RunDashboard::chart(Page page) const
     case LatencyPage: return m_latency;
     case StatePage: return m_state;
     case TimelinePage: return m_timeline;
+    case ScalingPage: return m_scaling;
     case PageCount: break;
     }
     return nullptr;
@@ -302,6 +386,170 @@ void RunDashboard::clearRun()
                           "time spent waiting, hold time and CPU use once a run starts."));
     m_prediction->setText(QString());
     m_prediction->hide();
+    setPointIndicator(QString());
+    clearSweep(tr("Experiments with variants or a sweep run one point after another; when all have run, this page "
+                  "compares them: the headline figure of every point as a chart, with the same numbers in a table."));
+}
+
+void RunDashboard::setPointIndicator(const QString &text)
+{
+    m_pointIndicator->setText(text);
+    m_pointIndicator->setVisible(!text.isEmpty());
+}
+
+QString RunDashboard::pointIndicatorText() const
+{
+    return m_pointIndicator->text();
+}
+
+void RunDashboard::clearSweep(const QString &hint)
+{
+    m_sweepModel->clear();
+    m_scaling->clear();
+    m_scaling->setPlaceholderText(hint);
+    const QSignalBlocker block(m_scalingMetric);
+    m_scalingMetric->clear();
+    m_scalingMetric->setEnabled(false);
+    m_scalingMetric->hide();
+    if (auto *label = findChild<QLabel *>(QStringLiteral("scalingMetricLabel")))
+        label->hide();
+    m_scalingNote->clear();
+    for (int c = 0; c < SweepTableModel::ColumnCount; ++c)
+        m_sweepTable->setColumnHidden(c, !m_sweepModel->columnApplies(c));
+}
+
+void RunDashboard::showSweep(const SweepSummary &summary)
+{
+    m_sweepModel->setSummary(summary);
+    for (int c = 0; c < SweepTableModel::ColumnCount; ++c)
+        m_sweepTable->setColumnHidden(c, !m_sweepModel->columnApplies(c));
+    m_sweepTable->resizeColumnsToContents();
+    {
+        const QSignalBlocker block(m_scalingMetric);
+        const int previous = m_scalingMetric->currentData().isValid() ? m_scalingMetric->currentData().toInt() : -1;
+        m_scalingMetric->clear();
+        switch (summary.headline) {
+        case SweepHeadline::RoundTrip:
+            m_scalingMetric->addItem(tr("Round trip, median (p50)"), static_cast<int>(ScalingMetric::P50));
+            m_scalingMetric->addItem(tr("Round trip, 99th percentile (p99)"), static_cast<int>(ScalingMetric::P99));
+            m_scalingMetric->addItem(tr("Throughput (ops/s)"), static_cast<int>(ScalingMetric::OpsPerSecond));
+            break;
+        case SweepHeadline::Streaming:
+            m_scalingMetric->addItem(tr("Payload throughput (B/s)"), static_cast<int>(ScalingMetric::BytesPerSecond));
+            m_scalingMetric->addItem(tr("Throughput (ops/s)"), static_cast<int>(ScalingMetric::OpsPerSecond));
+            break;
+        case SweepHeadline::Throughput:
+            m_scalingMetric->addItem(tr("Throughput (ops/s)"), static_cast<int>(ScalingMetric::OpsPerSecond));
+            break;
+        }
+        if (!summary.baseline.isEmpty())
+            m_scalingMetric->addItem(tr("Speed-up vs %1").arg(summary.baseline), static_cast<int>(ScalingMetric::SpeedUp));
+        const int keep = m_scalingMetric->findData(previous);
+        m_scalingMetric->setCurrentIndex(keep >= 0 ? keep : 0);
+        m_scalingMetric->setEnabled(m_scalingMetric->count() > 1);
+        m_scalingMetric->show();
+        if (auto *label = findChild<QLabel *>(QStringLiteral("scalingMetricLabel")))
+            label->show();
+    }
+    int failed = 0;
+    for (const SweepPointFigures &p : summary.points)
+        failed += p.status == QLatin1String("failed") ? 1 : 0;
+    QString note = tr("%1 of %2 points").arg(summary.points.size()).arg(summary.pointsPlanned);
+    if (failed > 0)
+        note += QStringLiteral(" · ") + tr("%1 failed (not plotted; see the Status column)").arg(failed);
+    if (!summary.baseline.isEmpty())
+        note += QStringLiteral(" · ") + tr("speed-up: ops/s over %1 at the same values").arg(summary.baseline);
+    m_scalingNote->setText(note);
+    updateScaling();
+}
+
+void RunDashboard::updateScaling()
+{
+    const SweepSummary &s = m_sweepModel->summary();
+    if (s.points.empty() || m_scalingMetric->count() == 0) {
+        m_scaling->setSeries({});
+        return;
+    }
+    const auto metric = static_cast<ScalingMetric>(m_scalingMetric->currentData().toInt());
+    QString quantity, unit, title;
+    charts::ScalingUnit kind = charts::ScalingUnit::Plain;
+    QString better = tr("higher is better");
+    switch (metric) {
+    case ScalingMetric::OpsPerSecond:
+        quantity = tr("Throughput");
+        unit = tr("ops/s");
+        break;
+    case ScalingMetric::BytesPerSecond:
+        quantity = tr("Payload throughput");
+        unit = tr("B/s");
+        break;
+    case ScalingMetric::P50:
+    case ScalingMetric::P99:
+        quantity = s.headline == SweepHeadline::RoundTrip ? (metric == ScalingMetric::P50 ? tr("Round trip p50")
+                                                                                           : tr("Round trip p99"))
+                                                          : (metric == ScalingMetric::P50 ? tr("Wait p50") : tr("Wait p99"));
+        kind = charts::ScalingUnit::Nanoseconds;
+        better = tr("lower is better");
+        break;
+    case ScalingMetric::SpeedUp:
+        quantity = tr("Speed-up vs %1").arg(s.baseline);
+        unit = QStringLiteral("×");
+        break;
+    }
+    title = tr("%1 by %2 — %3").arg(m_scalingMetric->currentText(), s.xTitle.toLower(), better);
+
+    // Colour by the other sweep values, dash by variant; colour by series when only variants differ.
+    QStringList groups;
+    std::vector<int> groupOf(static_cast<std::size_t>(s.series.size()), 0);
+    for (qsizetype i = 0; i < s.series.size(); ++i) {
+        QString key = s.series[i];
+        if (!s.baseline.isEmpty()) {
+            const qsizetype comma = key.lastIndexOf(QStringLiteral(", "));
+            key = comma >= 0 ? key.left(comma) : QString();
+        }
+        qsizetype g = groups.indexOf(key);
+        if (g < 0) {
+            g = groups.size();
+            groups << key;
+        }
+        groupOf[static_cast<std::size_t>(i)] = static_cast<int>(g);
+    }
+    static const Qt::PenStyle dashes[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
+    QList<charts::ScalingSeries> series;
+    for (qsizetype i = 0; i < s.series.size(); ++i) {
+        charts::ScalingSeries line;
+        line.name = s.series[i];
+        line.colorIndex = groups.size() > 1 ? groupOf[static_cast<std::size_t>(i)] : static_cast<int>(i);
+        const int variant = s.seriesVariant[static_cast<std::size_t>(i)];
+        line.dash = groups.size() > 1 ? dashes[variant % 4] : Qt::SolidLine;
+        for (const SweepPointFigures &p : s.points) {
+            if (p.series != i || p.status == QLatin1String("failed"))
+                continue;
+            double y = 0;
+            switch (metric) {
+            case ScalingMetric::OpsPerSecond: y = p.opsPerSecond; break;
+            case ScalingMetric::BytesPerSecond: y = p.bytesPerSecond; break;
+            case ScalingMetric::P50: y = p.p50Ns; break;
+            case ScalingMetric::P99: y = p.p99Ns; break;
+            case ScalingMetric::SpeedUp: y = p.speedUp; break;
+            }
+            if (std::isfinite(y))
+                line.points.append(QPointF(p.x, y));
+        }
+        series.append(line);
+    }
+    QList<charts::AxisTick> ticks;
+    for (qsizetype i = 0; i < s.xCategories.size(); ++i)
+        ticks.append({s.xNumeric ? s.xValues[static_cast<std::size_t>(i)] : static_cast<double>(i), s.xCategories[i]});
+    QString xTitle = s.xTitle;
+    if (s.xLog)
+        xTitle += tr(" (log scale)");
+    m_scaling->setTitle(title);
+    m_scaling->setXAxis(xTitle, ticks, s.xLog, s.xNumeric);
+    m_scaling->setYAxis(quantity, unit, kind);
+    m_scaling->setSeries(series);
+    if (!m_scaling->hasData())
+        m_scaling->setPlaceholderText(tr("No point of the sweep has this figure (nothing was timed, or every point failed)."));
 }
 
 void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &store)
@@ -408,6 +656,7 @@ void RunDashboard::updateChart(Page page)
     case LatencyPage: updateLatency(); break;
     case StatePage: updateState(); break;
     case TimelinePage: updateTimeline(); break;
+    case ScalingPage: break; // drawn when the sweep's result arrives
     case PageCount: break;
     }
 }

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+class QComboBox;
 class QLabel;
 class QSplitter;
 class QTabWidget;
@@ -17,6 +18,7 @@ class QTableView;
 namespace clab::charts {
 class ChartPanel;
 class HistogramChart;
+class ScalingChart;
 class TimeSeriesChart;
 class TimelineView;
 } // namespace clab::charts
@@ -24,6 +26,8 @@ class TimelineView;
 namespace clab::app {
 
 class LiveRunStore;
+class SweepTableModel;
+struct SweepSummary;
 class WorkerTableModel;
 class WorkerSortProxy;
 struct RunOutcome;
@@ -31,7 +35,7 @@ struct RunOutcome;
 class RunDashboard : public QWidget {
     Q_OBJECT
 public:
-    enum Page { ThroughputPage, ContentionPage, LatencyPage, StatePage, TimelinePage, PageCount };
+    enum Page { ThroughputPage, ContentionPage, LatencyPage, StatePage, TimelinePage, ScalingPage, PageCount };
 
     explicit RunDashboard(QWidget *parent = nullptr);
     ~RunDashboard() override;
@@ -46,6 +50,19 @@ public:
     void showOutcome(const RunOutcome &outcome);
     // Back to the empty state with a hint.
     void clearRun();
+
+    // Sweeps. Above the charts: which point they show ("Point 3 of 18: pipe, 64 B"); empty hides it.
+    void setPointIndicator(const QString &text);
+    QString pointIndicatorText() const;
+    // The Scaling page: empty with a hint (a sweep is running, or the run is not a sweep) …
+    void clearSweep(const QString &hint);
+    // … or the points of a sweep: the headline metric per point as a chart, the same numbers in the table.
+    void showSweep(const SweepSummary &summary);
+    charts::ScalingChart *scalingChart() const { return m_scaling; }
+    SweepTableModel *sweepModel() const { return m_sweepModel; }
+    QTableView *sweepTableView() const { return m_sweepTable; }
+    // What the scaling chart plots (an index into the metric chooser's entries).
+    QComboBox *scalingMetricChooser() const { return m_scalingMetric; }
 
     QTabWidget *tabs() const { return m_tabs; }
     Page currentPage() const;
@@ -67,6 +84,10 @@ public:
     // Workers drawn one by one up to this many; beyond, the total, slowest and fastest.
     static constexpr std::uint32_t kMaxWorkerLines = 16;
 
+Q_SIGNALS:
+    // A row of the sweep's table was activated: show that point's charts (index in the result).
+    void sweepPointActivated(int point);
+
 private:
     void updateChart(Page page);
     void updateThroughput();
@@ -76,6 +97,7 @@ private:
     void updateTimeline();
     void updateSummary();
     void applyTimeRange();
+    void updateScaling();
 
     QTabWidget *m_tabs = nullptr;
     QSplitter *m_split = nullptr;
@@ -92,6 +114,13 @@ private:
     WorkerSortProxy *m_proxy = nullptr;
     QLabel *m_summary = nullptr;
     QLabel *m_prediction = nullptr;
+    QLabel *m_pointIndicator = nullptr;
+    QWidget *m_bottom = nullptr; // the worker table and verdict (one run's; hidden on the Scaling page)
+    charts::ScalingChart *m_scaling = nullptr;
+    QLabel *m_scalingNote = nullptr;
+    QComboBox *m_scalingMetric = nullptr;
+    QTableView *m_sweepTable = nullptr;
+    SweepTableModel *m_sweepModel = nullptr;
 
     const LiveRunStore *m_store = nullptr;
     ExperimentSpec m_spec;

@@ -77,13 +77,20 @@ struct TimeSeriesChart::Private {
     }
     void updateAxes()
     {
-        x->setRange(t0, t1);
         const double span = t1 - t0;
         // About six to ten ticks whatever the run's length.
         const double step = niceCeiling(span / 8);
         x->setTickType(QValueAxis::TicksDynamic);
         x->setTickAnchor(0);
-        x->setTickInterval(step);
+        // Never let the axis see a long range with a short interval, even for a moment: it would
+        // lay out one tick per interval (a run of hours after one of milliseconds: millions).
+        if (step >= x->tickInterval()) {
+            x->setTickInterval(step);
+            x->setRange(t0, t1);
+        } else {
+            x->setRange(t0, t1);
+            x->setTickInterval(step);
+        }
         x->setLabelFormat(step >= 1 ? QStringLiteral("%.0f") : step >= 0.1 ? QStringLiteral("%.1f") : QStringLiteral("%.2f"));
     }
     void updateBand()

@@ -931,9 +931,12 @@ int runRole(WorkerEnv &env, Op &op, Out *tx, In *rx, WorkerReport &report)
     report.done.store(1, std::memory_order_release);
     if (loopRc != 0)
         return loopRc;
-    // A transport that failed fails the run (the report says which call and why). The process
-    // exit code can only carry small numbers, so the precise errno stays in the report.
-    return report.reason == EndReason::Failed ? EIO : 0;
+    // A transport that failed fails the run: the worker's status line says which call and why.
+    if (report.reason != EndReason::Failed)
+        return 0;
+    const int err = t.err != 0 ? t.err : EIO;
+    noteWorkerFailure(env, err, t.call ? t.call : "transport");
+    return err;
 }
 
 struct WorkerPlace {

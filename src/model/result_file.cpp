@@ -1075,4 +1075,19 @@ ResultLoad loadResult(const QString &path)
     return parseResult(bytes, path);
 }
 
+std::vector<double> sweepSpeedUps(const std::vector<const clab::RunResult *> &results, std::size_t pointsPerVariant)
+{
+    std::vector<double> rate(results.size(), 0.0);
+    for (std::size_t i = 0; i < results.size(); ++i)
+        rate[i] = metrics::totals(results[i]->workers, results[i]->wallNs).opsPerSecond;
+    const std::size_t per = std::max<std::size_t>(pointsPerVariant, 1);
+    std::vector<double> speedUp(results.size(), std::numeric_limits<double>::quiet_NaN());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        const double baseRate = rate[i % per];
+        if (baseRate > 0 && results[i]->status != "failed")
+            speedUp[i] = rate[i] / baseRate;
+    }
+    return speedUp;
+}
+
 } // namespace clab::model

@@ -68,6 +68,12 @@ QStringList sweepSampleColumns();
 QByteArray sweepSamplesCsv(const std::vector<PointResult> &points);
 bool saveSweepSamplesCsv(const std::vector<PointResult> &points, const QString &path, QString *error);
 
+// Speed-up of each point of a sweep over its baseline, the first variant's point with the same sweep
+// values (points run variant-major, so the baseline of point p is point p % pointsPerVariant):
+// total ops/s (metrics::totals) over the baseline's. NaN where there is none: the baseline measured
+// nothing, or the point failed. One definition for the runner's summary and the app's scaling view.
+std::vector<double> sweepSpeedUps(const std::vector<const clab::RunResult *> &results, std::size_t pointsPerVariant);
+
 // Reads single-run and sweep files alike (a sweep fills ResultLoad::points).
 ResultLoad loadResult(const QString &path);
 ResultLoad parseResult(const QByteArray &json, const QString &sourceName = {});

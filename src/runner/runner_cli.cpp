@@ -315,6 +315,7 @@ int cmdRun(const QStringList &args)
     hooks.onProgress = [&](const RunProgress &pr) { progress.update(pr); };
     std::vector<model::PointResult> results;
     results.reserve(static_cast<std::size_t>(points.size()));
+    QString cannotRun; // a later sweep point that could not start
     for (qsizetype i = 0; i < points.size(); ++i) {
         if (g_interrupt.load() != 0)
             break;
@@ -329,9 +330,14 @@ int cmdRun(const QStringList &args)
             pr.result = runExperiment(pt.spec, ring, opts, hooks);
         } catch (const std::exception &e) {
             progress.finish();
-            err(path + QStringLiteral(": cannot run") + (isSweep ? QStringLiteral(" point \"") + pt.label + QStringLiteral("\"") : QString()) +
-                QStringLiteral(": ") + QString::fromLocal8Bit(e.what()));
-            return ExitBadInput;
+            cannotRun = path + QStringLiteral(": cannot run") +
+                        (isSweep ? QStringLiteral(" point \"") + pt.label + QStringLiteral("\"") : QString()) + QStringLiteral(": ") +
+                        QString::fromLocal8Bit(e.what());
+            if (results.empty()) {
+                err(cannotRun);
+                return ExitBadInput;
+            }
+            break; // the points that ran are still saved and compared
         }
         progress.finish();
         results.push_back(std::move(pr));
@@ -354,7 +360,7 @@ int cmdRun(const QStringList &args)
             std::printf("stopped after %zu of %lld points\n", results.size(), static_cast<long long>(points.size()));
     }
 
-    int rc = failed ? ExitRunFailed : ExitOk;
+    int rc = !cannotRun.isEmpty() ? ExitBadInput : failed ? ExitRunFailed : ExitOk;
     QString error;
     if (p.isSet(outOpt)) {
         const bool saved = isSweep ? model::saveSweepResult(spec, results, p.value(outOpt), &error)
@@ -381,6 +387,8 @@ int cmdRun(const QStringList &args)
             err(QStringLiteral("run failed") + (isSweep ? QStringLiteral(" at point \"") + r.label + QStringLiteral("\"") : QString()) +
                 QStringLiteral(": ") + QString::fromStdString(r.result.error));
     }
+    if (!cannotRun.isEmpty())
+        err(cannotRun);
     std::fflush(nullptr);
     if (runLeftStuckThreads())
         _exit(rc); // a worker thread is blocked for good: leave without joining it

@@ -2,6 +2,7 @@
 #include "summary_table.h"
 
 #include "metrics.h"
+#include "result_file.h"
 
 #include <cmath>
 #include <cstdio>
@@ -164,19 +165,17 @@ std::string formatSweepSummary(const ExperimentSpec &base, const std::vector<Swe
     out << base.name << " — " << points.size() << " points\n\n";
     std::vector<std::vector<std::string>> rows;
     rows.push_back({"point", "ops/s", "speed-up", "wall", "p50", "p99", "wait", "user s", "sys s", "lost", "status"});
-    std::vector<double> rate(points.size(), 0.0);
-    for (std::size_t i = 0; i < points.size(); ++i) {
-        const RunResult &r = *points[i].result;
-        rate[i] = metrics::totals(r.workers, r.wallNs).opsPerSecond;
-    }
-    const std::size_t per = std::max<std::size_t>(pointsPerVariant, 1);
+    std::vector<const RunResult *> results;
+    results.reserve(points.size());
+    for (const SweepRow &p : points)
+        results.push_back(p.result);
+    const std::vector<double> speedUps = model::sweepSpeedUps(results, pointsPerVariant);
     for (std::size_t i = 0; i < points.size(); ++i) {
         const RunResult &r = *points[i].result;
         const metrics::Totals t = metrics::totals(r.workers, r.wallNs);
-        const double baseRate = rate[i % per];
         char speed[32] = "-";
-        if (baseRate > 0 && r.status != "failed")
-            std::snprintf(speed, sizeof speed, "%.2fx", t.opsPerSecond / baseRate);
+        if (!std::isnan(speedUps[i]))
+            std::snprintf(speed, sizeof speed, "%.2fx", speedUps[i]);
         rows.push_back({points[i].label.empty() ? std::to_string(i + 1) : points[i].label, humanCount(t.opsPerSecond),
                         speed, humanDuration(static_cast<double>(r.wallNs)), humanDuration(t.latency.p50Ns),
                         humanDuration(t.latency.p99Ns), pct(t.waitFraction), secs(t.userNs), secs(t.sysNs),

@@ -338,9 +338,9 @@ private Q_SLOTS:
 
     // A worker's failure reaches the run's error whole, whatever the errno (a forked worker's exit
     // status has 8 bits), with what failed, and worded by when: "could not start" only before the
-    // start gate, "failed during the run" after it. EOPNOTSUPP (95) and EIO (5) are made by the
-    // kernel: a seccomp filter fails sched_setaffinity (pinning, before the gate) or msgsnd (the
-    // System V queue's first message, after it) in the runner and its workers.
+    // start gate, "failed during the run" after it. EOPNOTSUPP (95) and ENOSPC (28) are made by
+    // the kernel: a seccomp filter fails sched_setaffinity (pinning, before the gate) or msgsnd
+    // (the System V queue's first message, after it) in the runner and its workers.
     void workerFailureSaysWhatAndWhen_data()
     {
         QTest::addColumn<int>("model");
@@ -350,8 +350,8 @@ private Q_SLOTS:
         const QString setup = QStringLiteral("^worker [01]") + pid +
                               QStringLiteral(" could not start: pinning to CPU [01] \\(sched_setaffinity\\): ") +
                               QString::fromLocal8Bit(std::strerror(EOPNOTSUPP)) + QStringLiteral("$");
-        const QString run = QStringLiteral("^worker [01]") + pid + QStringLiteral(" failed during the run: ") +
-                            QString::fromLocal8Bit(std::strerror(EIO)) + QStringLiteral("$");
+        const QString run = QStringLiteral("^worker [01]") + pid + QStringLiteral(" failed during the run: msgsnd[^:]*: ") +
+                            QString::fromLocal8Bit(std::strerror(ENOSPC)) + QStringLiteral("$");
         for (const auto &[m, name] : {std::pair{ExecutionModel::Threads, "threads"}, std::pair{ExecutionModel::Processes, "processes"}}) {
             QTest::addRow("%s, pinning fails before the start gate", name) << static_cast<int>(m) << false << setup;
             QTest::addRow("%s, a message queue fails during the run", name) << static_cast<int>(m) << true << run;
@@ -612,6 +612,31 @@ private Q_SLOTS:
         const RunOutcome o = runRunner({QStringLiteral("run"), writeSpec(s, QStringLiteral("cpu.cclab"))});
         QCOMPARE(o.exitCode, 2);
         QVERIFY2(o.err.contains("CPU 1000 is not available"), o.err.constData());
+    }
+
+    // A sweep whose later point cannot start keeps what the earlier points measured: the result
+    // file holds them, and the error names the point that could not run.
+    void sweepKeepsPointsBeforeOneThatCannotStart()
+    {
+        const QByteArray file = R"({
+            "format": "concurrency-lab", "schemaVersion": 1, "name": "late impossible point",
+            "execution": "threads", "workers": 1, "duration": "100 ms", "warmup": "0 ms",
+            "primitive": {"kind": "lock-contention", "guard": "mutex"},
+            "sweep": [{"parameter": "placement", "values": [[0], [1000]]}]
+        })";
+        const QString out = m_dir.filePath(QStringLiteral("late.json"));
+        QFile::remove(out);
+        const RunOutcome o = runRunner({QStringLiteral("run"), writeBytes(file, QStringLiteral("late.cclab")), QStringLiteral("--out"), out,
+                                        QStringLiteral("--progress"), QStringLiteral("none")});
+        QCOMPARE(o.exitCode, 2);
+        QVERIFY2(o.err.contains("cannot run point") && o.err.contains("CPU 1000 is not available"), o.err.constData());
+        QFile f(out);
+        QVERIFY2(f.open(QIODevice::ReadOnly), "the points that ran are saved");
+        const QJsonObject result = QJsonDocument::fromJson(f.readAll()).object();
+        const QJsonArray points = result.value(QStringLiteral("points")).toArray();
+        QCOMPARE(points.size(), 1);
+        QCOMPARE(points.at(0).toObject().value(QStringLiteral("run")).toObject().value(QStringLiteral("status")).toString(),
+                 QStringLiteral("finished"));
     }
 };
 
