@@ -347,8 +347,9 @@ void TimelineView::updateRows(const Layout &l, const TimeAxis &axis)
         default: return false;
         }
     };
-    std::vector<StateCounts> columns(static_cast<std::size_t>(plotW));
-    std::vector<int> changed;
+    std::vector<StateCounts> &columns = m_scratchCounts; // kept: no allocation per paint
+    std::vector<int> &changed = m_scratchChanged;
+    columns.resize(static_cast<std::size_t>(plotW));
     changed.reserve(columns.size());
     const int h = std::max(1, l.rowHeight - (l.rowHeight >= 6 ? 2 : 0));
     m_columnsRedrawn = 0;

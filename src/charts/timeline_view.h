@@ -124,6 +124,8 @@ private:
     };
     std::vector<RowMark> m_rowMarks;
     int m_columnsRedrawn = 0;
+    std::vector<StateCounts> m_scratchCounts; // a row's columns, reused by every paint
+    std::vector<int> m_scratchChanged;
 };
 
 // Ink for patterns and labels drawn on `fill`: black on light colours, white on dark ones.
