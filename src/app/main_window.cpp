@@ -184,7 +184,12 @@ MainWindow::MainWindow(QWidget *parent)
     updateStatus();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The undo stack is a child, deleted after this destructor by QWidget's, and it says
+    // cleanChanged() as it goes: by then this is no longer a MainWindow (UBSan caught the call).
+    m_undo->disconnect(this);
+}
 
 void MainWindow::setupDocks()
 {
