@@ -1,7 +1,14 @@
 // GUI frame cost with 64 workers sampling at 1 kHz: drain + store + table + chart replace + paint,
 // per frame on the GUI thread, p50/p99/max; and the process's resident memory over the run.
 //
-//   bench_gui_frame [SECONDS] [WORKERS] [SAMPLE_HZ]      (defaults: 10 64 1000)
+//   bench_gui_frame [SECONDS] [WORKERS] [SAMPLE_HZ] [AXIS]      (defaults: 10 64 1000 planned)
+//
+// AXIS says what the charts' time axis spans. `planned` (the default): the run's planned duration,
+// SECONDS, as in the app; the lines fill the charts' width only at the run's end. `growing`: the
+// run is bounded by operations, as `operations: N` runs are; the axis then grows by a quarter
+// whenever the data reaches its end, so the charts are 80 to 100 % full all along: what the GUI
+// holds is at its largest from the first seconds, and resident memory shows whether it stays
+// there (it must: the store is bounded and so is what each chart draws).
 //
 // A real stats ring (anonymous: nothing is left in /dev/shm) is fed by WORKERS producer threads
 // publishing cumulative samples at SAMPLE_HZ, as runner workers do; no runner is needed. The GUI
@@ -29,9 +36,11 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <malloc.h>
 #include <map>
 #include <random>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -123,12 +132,16 @@ int main(int argc, char **argv)
     const auto workers = static_cast<std::uint32_t>(argc > 2 ? std::max(1, std::atoi(argv[2])) : 64);
     const double hz = argc > 3 ? std::max(1.0, std::atof(argv[3])) : 1000.0;
     const auto periodNs = static_cast<std::uint64_t>(1e9 / hz);
+    const bool growingAxis = argc > 4 && std::string_view(argv[4]) == "growing";
 
     clab::ExperimentSpec spec;
     spec.name = "bench";
     spec.workers = workers;
     spec.sampleIntervalNs = periodNs;
-    spec.durationNs = static_cast<std::uint64_t>(seconds * 1e9);
+    if (growingAxis)
+        spec.operationsPerWorker = std::numeric_limits<std::uint64_t>::max(); // the producers stop on the clock
+    else
+        spec.durationNs = static_cast<std::uint64_t>(seconds * 1e9);
 
     clab::StatsRing ring = clab::StatsRing::createAnonymous(workers, clab::recommendedLaneCapacity(periodNs));
     std::vector<clab::StatsLaneWriter> writers;
@@ -150,6 +163,11 @@ int main(int argc, char **argv)
         producers.emplace_back(produce, writers[i], i, start, periodNs, std::cref(stop));
 
     std::vector<double> all, cpuMs, drainMs, updateMs, paintMs, pagePaintMs, tablePaintMs;
+    std::vector<double> cpuNumbersMs, cpuChartsOnlyMs; // frames that refreshed the table and summary, and the others
+    // Everything the GUI thread did from one frame's start to the next: the frame, and what the
+    // event loop did between frames (labels repainting, layout requests, X events).
+    std::vector<double> periodCpuMs;
+    double lastFrameCpu = -1;
     std::map<int, std::vector<double>> byPage;
     std::vector<std::pair<double, double>> rss; // (seconds, MiB)
     std::vector<double> heap;                   // MiB the allocator has handed out, at the same times
@@ -164,7 +182,8 @@ int main(int argc, char **argv)
     // The benchmark's own records are allocated up front, so the heap and resident memory it
     // reports are the app's alone (growing vectors here once looked like a slow leak there).
     const auto framesExpected = static_cast<std::size_t>(seconds * 25 * 1.2) + 100;
-    for (std::vector<double> *v : {&all, &cpuMs, &drainMs, &updateMs, &paintMs, &pagePaintMs, &tablePaintMs, &switchMs})
+    for (std::vector<double> *v :
+         {&all, &cpuMs, &drainMs, &updateMs, &paintMs, &pagePaintMs, &tablePaintMs, &switchMs, &cpuNumbersMs, &cpuChartsOnlyMs, &periodCpuMs})
         v->reserve(framesExpected);
     for (int page = 0; page < clab::app::RunDashboard::ScalingPage; ++page)
         byPage[page].reserve(framesExpected / 4);
@@ -182,6 +201,9 @@ int main(int argc, char **argv)
         if (page != dashboard.currentPage())
             dashboard.setCurrentPage(static_cast<clab::app::RunDashboard::Page>(page));
         const double cpu0 = threadCpuMs();
+        if (lastFrameCpu >= 0)
+            periodCpuMs.push_back(cpu0 - lastFrameCpu);
+        lastFrameCpu = cpu0;
         QElapsedTimer t;
         t.start();
         feed.pump(store);
@@ -191,13 +213,15 @@ int main(int argc, char **argv)
         // Synchronous paint of what a frame changes: the visible chart page and the table.
         dashboard.pageWidget(dashboard.currentPage())->repaint();
         const qint64 tPage = t.nsecsElapsed();
-        if (tableChanged) // as in the app: the table repaints when its numbers change (4 times a second)
+        const bool numbers = tableChanged;
+        if (numbers) // as in the app: the table repaints when its numbers change (4 times a second)
             dashboard.tableView()->viewport()->repaint();
         tableChanged = false;
         pagePaintMs.push_back(static_cast<double>(tPage - tUpdate) / 1e6);
         tablePaintMs.push_back(static_cast<double>(t.nsecsElapsed() - tPage) / 1e6);
         const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
         cpuMs.push_back(threadCpuMs() - cpu0);
+        (numbers ? cpuNumbersMs : cpuChartsOnlyMs).push_back(cpuMs.back());
         drainMs.push_back(static_cast<double>(tDrain) / 1e6);
         updateMs.push_back(static_cast<double>(tUpdate - tDrain) / 1e6);
         paintMs.push_back(ms - static_cast<double>(tUpdate) / 1e6);
@@ -229,8 +253,9 @@ int main(int argc, char **argv)
 
     static const char *pageNames[] = {"throughput", "contention", "latency", "state", "timeline"};
     static_assert(std::size(pageNames) == clab::app::RunDashboard::ScalingPage);
-    std::printf("bench_gui_frame: %u workers at %.0f Hz for %.0f s, platform %s, %llu frames, %llu samples, %llu dropped\n",
-                workers, hz, seconds, qPrintable(QGuiApplication::platformName()), static_cast<unsigned long long>(frames),
+    std::printf("bench_gui_frame: %u workers at %.0f Hz for %.0f s (time axis: %s), platform %s, %llu frames, "
+                "%llu samples, %llu dropped\n",
+                workers, hz, seconds, growingAxis ? "growing, as when bounded by operations" : "the planned duration", qPrintable(QGuiApplication::platformName()), static_cast<unsigned long long>(frames),
                 static_cast<unsigned long long>(store.samplesIngested()), static_cast<unsigned long long>(feed.drops()));
     std::printf("frame wall time (drain + store + table + chart replace + paint), ms:  p50 %.2f  p99 %.2f  max %.2f  %s\n",
                 percentile(all, 0.5), percentile(all, 0.99), all.empty() ? 0.0 : *std::max_element(all.begin(), all.end()),
@@ -238,6 +263,12 @@ int main(int argc, char **argv)
     std::printf("GUI thread CPU time per frame, ms:  p50 %.2f  p99 %.2f  max %.2f  %s\n", percentile(cpuMs, 0.5),
                 percentile(cpuMs, 0.99), cpuMs.empty() ? 0.0 : *std::max_element(cpuMs.begin(), cpuMs.end()),
                 percentile(cpuMs, 0.99) <= 16.0 ? "(p99 within 16 ms)" : "(p99 OVER 16 ms)");
+    std::printf("GUI thread CPU time per frame period (the frame and the event loop's work until the next), ms:  p50 %.2f  p99 %.2f  max %.2f\n",
+                percentile(periodCpuMs, 0.5), percentile(periodCpuMs, 0.99),
+                periodCpuMs.empty() ? 0.0 : *std::max_element(periodCpuMs.begin(), periodCpuMs.end()));
+    std::printf("  CPU, frames that refresh the numbers (table, summary; %zu): p50 %.2f p99 %.2f | the others (%zu): p50 %.2f p99 %.2f\n",
+                cpuNumbersMs.size(), percentile(cpuNumbersMs, 0.5), percentile(cpuNumbersMs, 0.99), cpuChartsOnlyMs.size(),
+                percentile(cpuChartsOnlyMs, 0.5), percentile(cpuChartsOnlyMs, 0.99));
     std::printf("  wall time  drain+store p50 %.2f p99 %.2f | table+charts p50 %.2f p99 %.2f | paint p50 %.2f p99 %.2f\n",
                 percentile(drainMs, 0.5), percentile(drainMs, 0.99), percentile(updateMs, 0.5), percentile(updateMs, 0.99),
                 percentile(paintMs, 0.5), percentile(paintMs, 0.99));

@@ -9,6 +9,8 @@
 #include <QComboBox>
 #include <QEvent>
 #include <QFormLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonValue>
 #include <QKeyEvent>
 #include <QLabel>
@@ -17,6 +19,7 @@
 #include <QRegularExpression>
 #include <QSpinBox>
 #include <QStyle>
+#include <QTabWidget>
 #include <QUndoCommand>
 #include <QUndoStack>
 
@@ -68,6 +71,88 @@ std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *err
     if (!bytes && error)
         *error = parseError;
     return bytes;
+}
+
+namespace {
+
+// A value as the runner's --set reads it: JSON when the text is one JSON value, else the text.
+QJsonValue jsonOrText(const QString &text)
+{
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray('[' + text.toUtf8() + ']'), &error);
+    if (error.error == QJsonParseError::NoError && doc.isArray() && doc.array().size() == 1)
+        return doc.array().at(0);
+    return text;
+}
+
+} // namespace
+
+QString sweepValuesText(const std::vector<std::string> &values)
+{
+    static const QRegularExpression special(QStringLiteral("[,\"\\[\\]{}]"));
+    QStringList parts;
+    parts.reserve(static_cast<qsizetype>(values.size()));
+    for (const std::string &text : values) {
+        const auto value = model::detail::parseJsonText(text);
+        if (!value) { // only possible in memory; the validator names it
+            parts << QString::fromStdString(text);
+            continue;
+        }
+        // Text bare where it reads back as the same text, so "pipe" but "\"64\"" (64 is a number).
+        if (value->isString()) {
+            const QString t = value->toString();
+            if (!t.isEmpty() && t == t.trimmed() && !t.contains(special) && jsonOrText(t).isString()) {
+                parts << t;
+                continue;
+            }
+        }
+        parts << QString::fromStdString(model::detail::jsonText(*value));
+    }
+    return parts.join(QStringLiteral(", "));
+}
+
+std::optional<std::vector<std::string>> parseSweepValuesText(const QString &text, QString *error)
+{
+    QStringList items;
+    QString current;
+    int depth = 0;
+    bool quoted = false;
+    bool escaped = false;
+    for (const QChar c : text) {
+        if (quoted) {
+            if (escaped)
+                escaped = false;
+            else if (c == QLatin1Char('\\'))
+                escaped = true;
+            else if (c == QLatin1Char('"'))
+                quoted = false;
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char('[') || c == QLatin1Char('{')) {
+            ++depth;
+        } else if ((c == QLatin1Char(']') || c == QLatin1Char('}')) && depth > 0) {
+            --depth;
+        } else if (c == QLatin1Char(',') && depth == 0) {
+            items << current;
+            current.clear();
+            continue;
+        }
+        current += c;
+    }
+    if (quoted || depth != 0) {
+        if (error)
+            *error =
+                ExperimentForm::tr("a quote or a bracket is not closed; separate values with commas, e.g. pipe, fifo");
+        return std::nullopt;
+    }
+    items << current;
+    std::vector<std::string> out;
+    for (const QString &item : std::as_const(items)) {
+        const QString t = item.trimmed();
+        if (!t.isEmpty())
+            out.push_back(model::detail::jsonText(jsonOrText(t)));
+    }
+    return out;
 }
 
 namespace {
@@ -358,6 +443,10 @@ ExperimentForm::ExperimentForm(QWidget *parent)
         text(ui->criticalSectionEdit));
     add(QStringLiteral("workload.thinkTime"), tr("Think time"), ui->thinkTimeEdit, text(ui->thinkTimeEdit));
     add(QStringLiteral("workload.ioWait"), tr("IO wait"), ui->ioWaitEdit, text(ui->ioWaitEdit));
+    // The stride and the buffer are kept (and checked) without memory work too, as in the file format.
+    add(QStringLiteral("workload.memory"), tr("Memory written"), ui->memoryEdit, text(ui->memoryEdit));
+    add(QStringLiteral("workload.memoryStride"), tr("Memory stride"), ui->memoryStrideEdit, text(ui->memoryStrideEdit));
+    add(QStringLiteral("workload.memoryBuffer"), tr("Memory buffer"), ui->memoryBufferEdit, text(ui->memoryBufferEdit));
 
     // Editors' own signals that report user edits (programmatic changes are filtered by m_applying).
     const auto connectField = [this](const QString &id, QWidget *w) {
@@ -375,6 +464,7 @@ ExperimentForm::ExperimentForm(QWidget *parent)
     for (const Field &f : m_fields)
         connectField(f.id, f.editor);
 
+    connect(ui->sweepNoteLabel, &QLabel::linkActivated, this, [this] { ui->formTabs->setCurrentWidget(ui->sweepTab); });
     setSpec(ExperimentSpec{});
 }
 
@@ -504,6 +594,9 @@ void ExperimentForm::setSpec(const ExperimentSpec &s)
     m_base = s;
     ui->nameEdit->setText(QString::fromStdString(s.name));
     ui->topicEdit->setText(QString::fromStdString(s.topic));
+    // A long name reads from its start, not scrolled to the cursor at its end.
+    ui->nameEdit->setCursorPosition(0);
+    ui->topicEdit->setCursorPosition(0);
     ui->descriptionEdit->setPlainText(QString::fromStdString(s.description));
     ui->predictionEdit->setPlainText(QString::fromStdString(s.prediction));
     ui->executionCombo->setCurrentIndex(static_cast<int>(s.execution));
@@ -575,6 +668,11 @@ void ExperimentForm::setSpec(const ExperimentSpec &s)
     ui->criticalSectionEdit->setText(durationText(s.workload.criticalSectionNs));
     ui->thinkTimeEdit->setText(durationText(s.workload.thinkTimeNs));
     ui->ioWaitEdit->setText(durationText(s.workload.ioWaitNs));
+    ui->memoryEdit->setText(model::formatByteSize(s.workload.memoryBytes));
+    ui->memoryStrideEdit->setText(model::formatByteSize(s.workload.memoryStride));
+    ui->memoryBufferEdit->setText(model::formatByteSize(s.workload.memoryBufferBytes));
+
+    rebuildSweepFields(s);
     m_values.clear();
     for (const Field &f : m_fields)
         m_values.insert(f.id, f.get());
@@ -633,8 +731,10 @@ void ExperimentForm::applyField(const QString &id, const QVariant &value)
     updateEnabled();
     revalidate();
     // Show the user what the undo or redo changed.
-    if (isVisible())
+    if (isVisible()) {
+        revealEditor(f->editor);
         f->editor->setFocus(Qt::OtherFocusReason);
+    }
     Q_EMIT changed();
 }
 
@@ -651,6 +751,10 @@ void ExperimentForm::updateEnabled()
         if (f.applies)
             f.editor->setEnabled(f.applies());
     }
+    // Of the two lengths only the one chosen: a row less on the first tab.
+    const bool byOperations = ui->lengthModeCombo->currentIndex() == 1;
+    ui->runLayout->setRowVisible(ui->durationEdit, !byOperations);
+    ui->runLayout->setRowVisible(ui->operationsEdit, byOperations);
 }
 
 ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) const
@@ -801,6 +905,45 @@ ExperimentSpec ExperimentForm::buildSpec(QList<model::FieldError> *parseErrors) 
     duration(ui->criticalSectionEdit, QStringLiteral("workload.criticalSection"), s.workload.criticalSectionNs, true);
     duration(ui->thinkTimeEdit, QStringLiteral("workload.thinkTime"), s.workload.thinkTimeNs, true);
     duration(ui->ioWaitEdit, QStringLiteral("workload.ioWait"), s.workload.ioWaitNs, true);
+
+    // Sizes: "64 KiB", "64 B", a bare whole number of bytes. Ranges are the validator's to check.
+    const auto byteSize = [&](QLineEdit *e, const QString &path, bool emptyIsZero) -> std::optional<std::uint64_t> {
+        if (emptyIsZero && e->text().trimmed().isEmpty())
+            return 0;
+        QString error;
+        const auto bytes = parseByteSizeText(e->text(), &error);
+        if (!bytes)
+            fail(e, path, error);
+        return bytes;
+    };
+    if (const auto bytes = byteSize(ui->memoryEdit, QStringLiteral("workload.memory"), true))
+        s.workload.memoryBytes = *bytes;
+    if (const auto bytes = byteSize(ui->memoryStrideEdit, QStringLiteral("workload.memoryStride"), false)) {
+        // The file format allows 1..4096 bytes; beyond what the experiment can hold the validator
+        // cannot say it.
+        if (*bytes <= std::numeric_limits<std::uint32_t>::max())
+            s.workload.memoryStride = static_cast<std::uint32_t>(*bytes);
+        else
+            fail(ui->memoryStrideEdit, QStringLiteral("workload.memoryStride"),
+                 tr("must be 1..4096 bytes, got %1").arg(*bytes));
+    }
+    if (const auto bytes = byteSize(ui->memoryBufferEdit, QStringLiteral("workload.memoryBuffer"), false))
+        s.workload.memoryBufferBytes = *bytes;
+
+    // The sweep's values; its axes and the variants pass through as they came.
+    for (std::size_t j = 0; j < s.sweep.size(); ++j) {
+        const QString path = QStringLiteral("sweep[%1].values").arg(j);
+        const Field *f = fieldById(path);
+        auto *edit = f ? qobject_cast<QLineEdit *>(f->editor) : nullptr;
+        // Untouched, the values stay exactly as given.
+        if (!edit || edit->text() == sweepValuesText(m_base.sweep[j].values))
+            continue;
+        QString error;
+        if (const auto values = parseSweepValuesText(edit->text(), &error))
+            s.sweep[j].values = *values;
+        else
+            fail(edit, path, error);
+    }
     return s;
 }
 
@@ -820,6 +963,10 @@ QString ExperimentForm::fieldForErrorPath(const QString &path) const
         return QStringLiteral("cpuList");
     if (path.startsWith(QLatin1String("primitive.initial[")))
         return resolveId(QStringLiteral("primitive.initial"));
+    // "sweep[1].values[2]", "sweep[1].values", "sweep[1].parameter": that axis's values.
+    static const QRegularExpression axis(QStringLiteral("^sweep\\[(\\d+)\\]"));
+    if (const QRegularExpressionMatch m = axis.match(path); m.hasMatch())
+        return resolveId(QStringLiteral("sweep[%1].values").arg(m.captured(1)));
     return resolveId(path);
 }
 
@@ -868,12 +1015,27 @@ void ExperimentForm::revalidate()
                 mark->setVisible(bad);
         }
     }
+    // A tab with a problem on it is marked, and named above the tabs: it may not be the one on show.
+    QStringList badTabs;
+    for (int t = 0; t < ui->formTabs->count(); ++t) {
+        const QWidget *page = ui->formTabs->widget(t);
+        const bool bad = std::any_of(m_fields.cbegin(), m_fields.cend(), [&byField, page](const Field &f) {
+            return byField.contains(f.id) && page->isAncestorOf(f.editor);
+        });
+        ui->formTabs->setTabIcon(t, bad ? warning : QIcon());
+        if (bad)
+            badTabs << ui->formTabs->tabText(t).remove(QLatin1Char('&'));
+    }
+    updateSweepSummary(s, errors.isEmpty());
     if (errors.isEmpty()) {
         ui->summaryLabel->hide();
     } else {
-        QString text = errors.size() == 1
-                           ? tr("⚠ One problem to fix before the experiment can run.")
-                           : tr("⚠ %1 problems to fix before the experiment can run.").arg(errors.size());
+        QString text = errors.size() == 1 ? tr("⚠ One problem to fix before the experiment can run")
+                                          : tr("⚠ %1 problems to fix before the experiment can run").arg(errors.size());
+        const QString tabs = badTabs.join(QStringLiteral(", ")).toHtmlEscaped();
+        text += badTabs.isEmpty()     ? QStringLiteral(".")
+                : badTabs.size() == 1 ? QLatin1Char(' ') + tr("(on the %1 tab).").arg(tabs)
+                                      : QLatin1Char(' ') + tr("(on the tabs %1).").arg(tabs);
         for (const QString &u : std::as_const(unplaced))
             text += QStringLiteral("<br>") + u.toHtmlEscaped();
         ui->summaryLabel->setText(text);
@@ -895,6 +1057,127 @@ void ExperimentForm::updateErrorColors()
     for (Field &f : m_fields)
         f.error->setPalette(pal);
     ui->summaryLabel->setPalette(pal);
+}
+
+QString ExperimentForm::sweepSummary() const
+{
+    return ui->sweepSummaryLabel->text();
+}
+
+void ExperimentForm::rebuildSweepFields(const ExperimentSpec &s)
+{
+    for (auto it = m_fields.begin(); it != m_fields.end();) {
+        if (it->id.startsWith(QLatin1String("sweep["))) {
+            ui->sweepLayout->removeRow(it->error);
+            ui->sweepLayout->removeRow(it->editor);
+            it = m_fields.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (std::size_t j = 0; j < s.sweep.size(); ++j) {
+        const QString parameter = QString::fromStdString(s.sweep[j].parameter);
+        const QString path = QStringLiteral("sweep[%1].values").arg(j);
+        auto *edit = new QLineEdit(this);
+        edit->setObjectName(QStringLiteral("sweepValuesEdit%1").arg(j));
+        edit->setPlaceholderText(tr("values separated by commas"));
+        edit->setToolTip(tr("The values of %1 the sweep runs, a point each (with every value of the other "
+                            "parameters); separated by commas")
+                             .arg(parameter));
+        // The parameter as the form calls it where it has a field ("Message size"), and as the file does.
+        const Field *named = fieldById(resolveId(parameter));
+        auto *label =
+            new QLabel(named ? tr("%1 (%2):").arg(named->title, parameter) : parameter + QLatin1Char(':'), this);
+        label->setObjectName(edit->objectName() + QStringLiteral("Label"));
+        label->setBuddy(edit);
+        ui->sweepLayout->addRow(label, edit);
+        addField(
+            path, tr("Sweep of %1").arg(parameter), edit, [edit] { return QVariant(edit->text()); },
+            [edit](const QVariant &v) { edit->setText(v.toString()); }, std::nullopt, {});
+        edit->setText(sweepValuesText(s.sweep[j].values));
+        connect(edit, &QLineEdit::textEdited, this, [this, path] { userEdited(path); });
+    }
+    ui->variantsGroup->setVisible(!s.variants.empty());
+    ui->sweepGroup->setVisible(!s.sweep.empty());
+    QStringList variants;
+    for (std::size_t i = 0; i < s.variants.size(); ++i) {
+        const Variant &v = s.variants[i];
+        QStringList set;
+        for (const auto &[key, value] : v.set)
+            set << QString::fromStdString(key) + QStringLiteral(" = ") + sweepValuesText({value});
+        const QString label = v.label.empty() ? tr("variant %1").arg(i + 1) : QString::fromStdString(v.label);
+        variants << label + QStringLiteral(": ") +
+                        (set.isEmpty() ? tr("the experiment as it is") : set.join(QStringLiteral("; ")));
+    }
+    ui->variantsLabel->setText(variants.join(QLatin1Char('\n')));
+    const bool sweep = !s.variants.empty() || !s.sweep.empty();
+    if (!sweep && ui->formTabs->currentWidget() == ui->sweepTab)
+        ui->formTabs->setCurrentWidget(ui->setupTab);
+    ui->formTabs->setTabVisible(ui->formTabs->indexOf(ui->sweepTab), sweep);
+}
+
+void ExperimentForm::updateSweepSummary(const ExperimentSpec &s, bool valid)
+{
+    if (s.variants.empty() && s.sweep.empty()) {
+        ui->sweepSummaryLabel->clear();
+        ui->sweepNoteLabel->clear();
+        ui->sweepNoteLabel->hide();
+        return;
+    }
+    const QString times = QStringLiteral(" × ");
+    QStringList factors;
+    QStringList paths; // what the points set, for the note on the first tab
+    if (!s.variants.empty()) {
+        QStringList labels;
+        for (std::size_t i = 0; i < s.variants.size(); ++i) {
+            const Variant &v = s.variants[i];
+            labels << (v.label.empty() ? tr("variant %1").arg(i + 1) : QString::fromStdString(v.label));
+            for (const auto &set : v.set) {
+                if (const QString p = QString::fromStdString(set.first); !paths.contains(p))
+                    paths << p;
+            }
+        }
+        const QString list = labels.join(QStringLiteral(", "));
+        factors << (s.variants.size() == 1 ? tr("1 variant (%1)").arg(list)
+                                           : tr("%1 variants (%2)").arg(s.variants.size()).arg(list));
+    }
+    if (!s.sweep.empty()) {
+        QStringList axes;
+        for (const SweepAxis &a : s.sweep) {
+            const QString p = QString::fromStdString(a.parameter);
+            axes << (a.values.size() == 1 ? tr("%1 (1 value)").arg(p)
+                                          : tr("%1 (%2 values)").arg(p).arg(a.values.size()));
+            if (!paths.contains(p))
+                paths << p;
+        }
+        factors << tr("sweep over %1").arg(axes.join(times));
+    }
+    const QString what = factors.join(times);
+    // The number of points as the runner will run them: the model's own expansion.
+    qsizetype points = 0;
+    if (valid) {
+        QList<model::FieldError> errors;
+        points = model::expandSweep(s, &errors).size();
+    }
+    ui->sweepSummaryLabel->setText(
+        points == 1  ? tr("Runs 1 point: %1").arg(what)
+        : points > 1 ? tr("Runs %1 points: %2").arg(points).arg(what)
+                     : tr("Runs every combination of %1, once the problems marked are fixed.").arg(what));
+    const QString link = QStringLiteral("<a href=\"sweep\">") + tr("Sweep tab") + QStringLiteral("</a>");
+    const QString set = paths.join(QStringLiteral(", ")).toHtmlEscaped();
+    ui->sweepNoteLabel->setText(points > 1 ? tr("Runs %1 points: the %2 sets %3 for each.").arg(points).arg(link, set)
+                                           : tr("The %1 sets %2 for each point.").arg(link, set));
+    ui->sweepNoteLabel->show();
+}
+
+void ExperimentForm::revealEditor(QWidget *editor)
+{
+    for (int t = 0; t < ui->formTabs->count(); ++t) {
+        if (ui->formTabs->widget(t)->isAncestorOf(editor)) {
+            ui->formTabs->setCurrentIndex(t);
+            return;
+        }
+    }
 }
 
 void ExperimentForm::changeEvent(QEvent *event)

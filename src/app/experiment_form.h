@@ -1,6 +1,8 @@
 // The experiment editor (ui/experiment_form.ui): every field of ExperimentSpec, every family's parameters
 // on a page of their own, validated as you type by model::validateExperiment (the file format's own
-// rules), with undoable edits.
+// rules), with undoable edits. Tabs, each scrolling on its own: what is changed most (execution,
+// workers, length, the family's parameters) first; the workload and timing, the sweep, and the
+// texts about the experiment behind.
 #pragma once
 
 #include "experiment_file.h"
@@ -48,7 +50,8 @@ public:
 
     // Fields are named by the file format's JSON paths. A "primitive.*" path means the parameter
     // of the selected family, as in a file: "primitive.pattern" is the semaphore's pattern while
-    // the kind is semaphore and the event's while it is event.
+    // the kind is semaphore and the event's while it is event. A sweep axis's values are the field
+    // "sweep[N].values" (one per axis of the experiment last given to setSpec()).
     // The message shown beside the field with this path ("" when none).
     QString errorAt(const QString &path) const;
     // The editor for a path, e.g. "primitive.guard" → the guard combo box.
@@ -60,6 +63,11 @@ public:
     // for text fields, int for spin boxes and for combo boxes (the index), bool for check boxes.
     void editField(const QString &path, const QVariant &value);
     QVariant fieldValue(const QString &path) const;
+
+    // What the variants and the sweep run, e.g. "Runs 18 points: 2 variants (same CPU, across
+    // CPUs) × sweep over primitive.transport (3 values) × primitive.messageSize (3 values)"; empty
+    // for an experiment that runs once.
+    QString sweepSummary() const;
 
 Q_SIGNALS:
     void validityChanged(bool valid);
@@ -106,6 +114,11 @@ private:
     // The id of the field an error with this JSON path is shown at ("" when none).
     QString fieldForErrorPath(const QString &path) const;
     void updateErrorColors();
+    // One field per sweep axis of `spec`, replacing those of the previous experiment.
+    void rebuildSweepFields(const ExperimentSpec &spec);
+    void updateSweepSummary(const ExperimentSpec &spec, bool valid);
+    // The tab an editor is on is brought forward (an undo shows what it changed).
+    void revealEditor(QWidget *editor);
 
     std::unique_ptr<Ui::ExperimentForm> ui;
     std::vector<Field> m_fields;
@@ -122,5 +135,11 @@ std::optional<std::uint64_t> parseDurationText(const QString &text, QString *err
 QString durationText(std::uint64_t ns);
 // "64 B", "4 KiB", "1.5 MiB", a bare whole number (bytes), as in the file format.
 std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *error);
+// A sweep axis's values (compact JSON texts) as one line: text as it is ("pipe, 4 KiB"), other
+// values as JSON ("64, true, [0,1]", and the text 64 quoted); and back, a value that is
+// not JSON taken as text, as the runner's --set does. Commas inside quotes or brackets do not
+// separate values.
+QString sweepValuesText(const std::vector<std::string> &values);
+std::optional<std::vector<std::string>> parseSweepValuesText(const QString &text, QString *error);
 
 } // namespace clab::app

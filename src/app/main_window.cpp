@@ -36,7 +36,6 @@
 #include <QPainter>
 #include <QProgressBar>
 #include <QRegularExpression>
-#include <QScrollArea>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -214,15 +213,10 @@ void MainWindow::setupDocks()
     m_form = new ExperimentForm;
     m_form->setObjectName(QStringLiteral("experimentForm"));
     m_form->setUndoStack(m_undo);
-    auto *formScroll = new QScrollArea;
-    formScroll->setObjectName(QStringLiteral("experimentScroll"));
-    formScroll->setWidget(m_form);
-    formScroll->setWidgetResizable(true);
-    formScroll->setFrameShape(QFrame::NoFrame);
-    formScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    // The form's tabs scroll on their own, below a tab bar that stays in view.
     m_formDock = new QDockWidget(tr("Experiment"), this);
     m_formDock->setObjectName(QStringLiteral("experimentDock"));
-    m_formDock->setWidget(formScroll);
+    m_formDock->setWidget(m_form);
 
     m_history = new RunHistoryModel(this);
     m_historyView = new QTableView;
@@ -244,7 +238,9 @@ void MainWindow::setupDocks()
     addDockWidget(Qt::LeftDockWidgetArea, m_formDock);
     splitDockWidget(m_presetDock, m_formDock, Qt::Vertical);
     addDockWidget(Qt::RightDockWidgetArea, m_historyDock);
-    resizeDocks({m_presetDock, m_formDock}, {380, 440}, Qt::Vertical);
+    // The form gets the larger share: at the default size the first tab shows every field of the
+    // largest family (message passing) without scrolling; the gallery scrolls.
+    resizeDocks({m_presetDock, m_formDock}, {260, 560}, Qt::Vertical);
     resizeDocks({m_presetDock, m_historyDock}, {340, 230}, Qt::Horizontal);
 }
 

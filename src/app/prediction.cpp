@@ -25,8 +25,12 @@ PredictionCheck checkLostUpdates(const ExperimentSpec &spec, const std::optional
                         .arg(formatInteger(static_cast<std::uint64_t>(-lost)));
         return c;
     }
-    c.outcome = QCoreApplication::translate("clab", "%1 of %2 updates lost")
-                    .arg(formatInteger(static_cast<std::uint64_t>(lost)), formatInteger(counter->expected));
+    // The counter also counts the warm-up's increments, so beside the measured operations its
+    // total is larger: say so.
+    c.outcome =
+        (spec.warmupNs > 0 ? QCoreApplication::translate("clab", "%1 of %2 updates lost (counted with the warm-up)")
+                           : QCoreApplication::translate("clab", "%1 of %2 updates lost"))
+            .arg(formatInteger(static_cast<std::uint64_t>(lost)), formatInteger(counter->expected));
     c.verdict = (lost > 0) == expectLoss ? PredictionCheck::Verdict::Consistent : PredictionCheck::Verdict::Contradicted;
     return c;
 }

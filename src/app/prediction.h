@@ -14,7 +14,7 @@ struct PredictionCheck {
     enum class Verdict { Unknown, Consistent, Contradicted };
     Verdict verdict = Verdict::Unknown;
     QString expectation; // what the rule expects, e.g. "no update is lost"
-    QString outcome;     // what happened, e.g. "0 of 1 234 567 updates lost"
+    QString outcome;     // what happened, e.g. "0 of 1 234 567 updates lost (counted with the warm-up)"
 };
 
 // Lost updates of the shared counter: an unguarded counter with more than one worker is expected

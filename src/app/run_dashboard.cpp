@@ -1,6 +1,7 @@
 // The run dashboard: chart pages fed from the live store, the worker table and the verdict panel.
 #include "run_dashboard.h"
 
+#include "figure_list.h"
 #include "format.h"
 #include "histogram_chart.h"
 #include "latency_histogram.h"
@@ -11,6 +12,7 @@
 #include "scaling_chart.h"
 #include "sweep_summary.h"
 #include "sweep_table_model.h"
+#include "text_cell_delegate.h"
 #include "time_series_chart.h"
 #include "timeline_view.h"
 #include "worker_table_model.h"
@@ -153,14 +155,14 @@ RunDashboard::RunDashboard(QWidget *parent)
     latencyLayout->setContentsMargins(0, 0, 0, 0);
     m_latency = new charts::HistogramChart;
     m_latency->setObjectName(QStringLiteral("latencyChart"));
-    m_latencyText = new QLabel;
-    m_latencyText->setObjectName(QStringLiteral("latencyFigures"));
-    m_latencyText->setTextFormat(Qt::RichText);
-    m_latencyText->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_latencyText->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_latencyText->setMargin(8);
+    m_latencyFigures = new FigureList;
+    m_latencyFigures->setObjectName(QStringLiteral("latencyFigures"));
+    auto *latencySide = new QVBoxLayout;
+    latencySide->setContentsMargins(8, 8, 8, 8);
+    latencySide->addWidget(m_latencyFigures);
+    latencySide->addStretch(1);
     latencyLayout->addWidget(m_latency, 1);
-    latencyLayout->addWidget(m_latencyText);
+    latencyLayout->addLayout(latencySide);
     m_tabs->addTab(latencyPage, tr("&Latency"));
 
     m_state = new charts::TimeSeriesChart;
@@ -243,6 +245,7 @@ RunDashboard::RunDashboard(QWidget *parent)
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setWordWrap(false);
     m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_table->setItemDelegate(new TextCellDelegate(m_table));
     {
         const QFontMetrics fm = m_table->fontMetrics();
         const int widths[] = {60, 90, 100, 80, 60, 70, 80, 80, 80, 80, 110, 80};
@@ -267,8 +270,11 @@ RunDashboard::RunDashboard(QWidget *parent)
     m_prediction->setAutoFillBackground(true);
     m_prediction->setMargin(6);
     // The prediction first: the claim the run measures, with its verdict.
+    m_figures = new FigureList;
+    m_figures->setObjectName(QStringLiteral("summaryFigures"));
     sideLayout->addWidget(m_prediction);
     sideLayout->addWidget(m_summary);
+    sideLayout->addWidget(m_figures);
     sideLayout->addStretch(1);
     auto *sideScroll = new QScrollArea;
     sideScroll->setWidget(side);
@@ -335,7 +341,9 @@ RunDashboard::Page RunDashboard::currentPage() const
 
 void RunDashboard::setCurrentPage(Page page)
 {
-    m_tabs->setCurrentIndex(page);
+    // A disabled page (Scaling before a sweep has ended) is not shown: it would be empty.
+    if (m_tabs->isTabEnabled(page))
+        m_tabs->setCurrentIndex(page);
 }
 
 charts::ChartPanel *RunDashboard::chart(Page page) const
@@ -382,6 +390,8 @@ void RunDashboard::clearRun()
     m_totalRate->setPlaceholderText(hint);
     m_workerRate->setPlaceholderText(QString());
     m_model->clear();
+    m_figures->clear();
+    m_summary->show();
     m_summary->setText(tr("<b>No run yet.</b><br>The table lists every worker's throughput, its share of the work, "
                           "time spent waiting, hold time and CPU use once a run starts."));
     m_prediction->setText(QString());
@@ -404,6 +414,12 @@ QString RunDashboard::pointIndicatorText() const
 
 void RunDashboard::clearSweep(const QString &hint)
 {
+    // Nothing to compare: the tab stays in its place (the page numbers are the app's and the
+    // benchmark's), disabled, and says why.
+    if (m_tabs->currentIndex() == ScalingPage)
+        m_tabs->setCurrentIndex(ThroughputPage);
+    m_tabs->setTabEnabled(ScalingPage, false);
+    m_tabs->setTabToolTip(ScalingPage, hint);
     m_sweepModel->clear();
     m_scaling->clear();
     m_scaling->setPlaceholderText(hint);
@@ -420,6 +436,9 @@ void RunDashboard::clearSweep(const QString &hint)
 
 void RunDashboard::showSweep(const SweepSummary &summary)
 {
+    m_tabs->setTabEnabled(ScalingPage, true);
+    m_tabs->setTabToolTip(ScalingPage, tr("The sweep's points compared: the headline figure per point, the same "
+                                          "numbers in the table; double-click a point to see its charts"));
     m_sweepModel->setSummary(summary);
     for (int c = 0; c < SweepTableModel::ColumnCount; ++c)
         m_sweepTable->setColumnHidden(c, !m_sweepModel->columnApplies(c));
@@ -717,20 +736,18 @@ void RunDashboard::updateLatency()
                    {QStringLiteral("p99.9"), sum.p999Ns}, {QStringLiteral("max"), sum.maxNs}};
     m_latency->setHistogram(bins, markers);
     if (total == 0) {
-        m_latencyText->setText(QString());
+        m_latencyFigures->clear();
         return;
     }
-    const auto row = [](const QString &k, const QString &v) -> QString {
-        return QStringLiteral("<tr><td>") + k + QStringLiteral("</td><td align=right>&nbsp;&nbsp;") + v + QStringLiteral("</td></tr>");
-    };
-    m_latencyText->setText(QStringLiteral("<b>") + latencyQuantity(m_spec.primitive).toHtmlEscaped()
-                           + QStringLiteral("</b><table>") + row(tr("timed"), formatInteger(sum.count))
-                           + row(tr("mean"), formatNs(sum.meanNs)) + row(QStringLiteral("p50"), formatNs(sum.p50Ns))
-                           + row(QStringLiteral("p90"), formatNs(sum.p90Ns)) + row(QStringLiteral("p99"), formatNs(sum.p99Ns))
-                           + row(QStringLiteral("p99.9"), formatNs(sum.p999Ns)) + row(tr("max"), formatNs(sum.maxNs))
-                           + QStringLiteral("</table><p><small>") + tr("All workers together.<br>Percentiles are within<br>"
-                                                                        "1.6 % of the true value.")
-                           + QStringLiteral("</small></p>"));
+    m_latencyFigures->setHeading(latencyQuantity(m_spec.primitive));
+    m_latencyFigures->setRows({{tr("timed"), formatInteger(sum.count), QString()},
+                               {tr("mean"), formatNs(sum.meanNs), QString()},
+                               {QStringLiteral("p50"), formatNs(sum.p50Ns), QString()},
+                               {QStringLiteral("p90"), formatNs(sum.p90Ns), QString()},
+                               {QStringLiteral("p99"), formatNs(sum.p99Ns), QString()},
+                               {QStringLiteral("p99.9"), formatNs(sum.p999Ns), QString()},
+                               {tr("max"), formatNs(sum.maxNs), QString()}});
+    m_latencyFigures->setFootnote(tr("All workers together. Percentiles are within 1.6 % of the true value."));
 }
 
 void RunDashboard::updateState()
@@ -754,30 +771,24 @@ void RunDashboard::updateSummary()
 {
     const LiveRunStore &s = *m_store;
     const metrics::Totals &t = s.totals();
-    QString html = QStringLiteral("<table cellspacing=2>");
-    const auto row = [&html](const QString &k, const QString &v) {
-        html += QStringLiteral("<tr><td>") + k + QStringLiteral("</td><td><b>") + v + QStringLiteral("</b></td></tr>");
-    };
-    row(tr("Throughput"), formatRate(t.opsPerSecond));
-    row(tr("Operations"), formatInteger(t.ops));
-    row(tr("Fairness"), QString::number(t.fairness, 'f', 3) + QStringLiteral(" <small>") + tr("(Jain; 1 = equal shares)")
-                            + QStringLiteral("</small>"));
-    row(tr("Waiting"), formatPercent(t.waitFraction) + QStringLiteral(" <small>") + tr("of worker time") + QStringLiteral("</small>"));
-    row(tr("Contended"), formatPercent(t.contendedFraction) + QStringLiteral(" <small>") + tr("of acquisitions")
-                             + QStringLiteral("</small>"));
+    using Row = FigureList::Row;
+    QList<Row> rows{{tr("Throughput"), formatRate(t.opsPerSecond), QString()},
+                    {tr("Operations"), formatInteger(t.ops), QString()},
+                    {tr("Fairness"), QString::number(t.fairness, 'f', 3), tr("(Jain; 1 = equal shares)")},
+                    {tr("Waiting"), formatPercent(t.waitFraction), tr("of worker time")},
+                    {tr("Contended"), formatPercent(t.contendedFraction), tr("of acquisitions")}};
     if (s.counter())
-        row(tr("Lost updates"), formatInteger(static_cast<std::uint64_t>(std::max<std::int64_t>(s.counter()->lost(), 0)))
-                                    + QStringLiteral(" <small>") + tr("of %1").arg(formatInteger(s.counter()->expected))
-                                    + QStringLiteral("</small>"));
+        rows.append({tr("Lost updates"), formatInteger(static_cast<std::uint64_t>(std::max<std::int64_t>(s.counter()->lost(), 0))),
+                     (m_spec.warmupNs > 0 ? tr("of %1, counted with the warm-up") : tr("of %1"))
+                         .arg(formatInteger(s.counter()->expected))});
     else if (m_spec.primitive == PrimitiveKind::LockContention)
-        row(tr("Lost updates"), QStringLiteral("<small>") + (s.isFinal() ? tr("not counted (the run did not finish)")
-                                                                           : tr("counted when the run ends"))
-                                    + QStringLiteral("</small>"));
-    html += QStringLiteral("</table>");
-    if (!m_outcomeLine.isEmpty())
-        html = m_outcomeLine + html;
-    if (m_summary->text() != html)
-        m_summary->setText(html);
+        rows.append({tr("Lost updates"), QString(),
+                     s.isFinal() ? tr("not counted (the run did not finish)") : tr("counted when the run ends")});
+    m_figures->setRows(rows);
+    // The outcome line changes once per run; while there is none, the label is not shown at all.
+    m_summary->setVisible(!m_outcomeLine.isEmpty());
+    if (m_summary->text() != m_outcomeLine)
+        m_summary->setText(m_outcomeLine);
 
     const PredictionCheck check = checkLostUpdates(m_spec, s.counter());
     const QString prediction = QString::fromStdString(m_spec.prediction).trimmed();
@@ -825,7 +836,9 @@ void RunDashboard::showOutcome(const RunOutcome &outcome)
 
 QString RunDashboard::summaryText() const
 {
-    return m_summary->text();
+    const QString outcome = m_summary->isHidden() ? QString() : m_summary->text();
+    const QString figures = m_figures->text();
+    return outcome.isEmpty() ? figures : figures.isEmpty() ? outcome : outcome + QLatin1Char('\n') + figures;
 }
 
 QString RunDashboard::predictionText() const

@@ -25,6 +25,7 @@ class TimelineView;
 
 namespace clab::app {
 
+class FigureList;
 class LiveRunStore;
 class SweepTableModel;
 struct SweepSummary;
@@ -54,9 +55,11 @@ public:
     // Sweeps. Above the charts: which point they show ("Point 3 of 18: pipe, 64 B"); empty hides it.
     void setPointIndicator(const QString &text);
     QString pointIndicatorText() const;
-    // The Scaling page: empty with a hint (a sweep is running, or the run is not a sweep) …
+    // The Scaling page: empty and its tab disabled, the hint (a sweep is running, or the run is not
+    // a sweep) as the tab's tooltip …
     void clearSweep(const QString &hint);
-    // … or the points of a sweep: the headline metric per point as a chart, the same numbers in the table.
+    // … or the points of a sweep, its tab enabled: the headline metric per point as a chart, the
+    // same numbers in the table.
     void showSweep(const SweepSummary &summary);
     charts::ScalingChart *scalingChart() const { return m_scaling; }
     SweepTableModel *sweepModel() const { return m_sweepModel; }
@@ -106,13 +109,14 @@ private:
     charts::TimeSeriesChart *m_contention = nullptr; // wait fraction
     charts::TimeSeriesChart *m_contended = nullptr;  // contended acquisitions
     charts::HistogramChart *m_latency = nullptr;
-    QLabel *m_latencyText = nullptr;
+    FigureList *m_latencyFigures = nullptr;
     charts::TimeSeriesChart *m_state = nullptr;
     charts::TimelineView *m_timeline = nullptr;
     QTableView *m_table = nullptr;
     WorkerTableModel *m_model = nullptr;
     WorkerSortProxy *m_proxy = nullptr;
-    QLabel *m_summary = nullptr;
+    QLabel *m_summary = nullptr;       // what the run is or how it ended (changes rarely: rich text)
+    FigureList *m_figures = nullptr;   // the live totals (four times a second: drawn directly)
     QLabel *m_prediction = nullptr;
     QLabel *m_pointIndicator = nullptr;
     QWidget *m_bottom = nullptr; // the worker table and verdict (one run's; hidden on the Scaling page)

@@ -145,8 +145,9 @@ std::string formatSummary(const ExperimentSpec &spec, const RunResult &r)
         out << (c.passed ? "check passed: " : "CHECK FAILED: ") << c.description << (c.detail.empty() ? "" : " — ") << c.detail << "\n";
     if (r.counter) {
         const auto lost = r.counter->lost();
-        out << "shared counter: expected " << r.counter->expected << ", actual " << r.counter->actual << ", lost updates "
-            << lost;
+        // The counter also counts the warm-up's increments (the table's operations do not): say so.
+        out << "shared counter" << (spec.warmupNs > 0 ? " (counted with the warm-up)" : "") << ": expected "
+            << r.counter->expected << ", actual " << r.counter->actual << ", lost updates " << lost;
         if (r.counter->expected > 0) {
             std::snprintf(buf, sizeof buf, " (%.3f%%)",
                           100.0 * static_cast<double>(lost) / static_cast<double>(r.counter->expected));

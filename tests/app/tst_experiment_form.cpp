@@ -1,6 +1,6 @@
-// The experiment editor: every field, every family's parameters included, round-trips to
-// ExperimentSpec, the model's rules flag bad input at its field (and disable Run), and edits undo
-// and redo.
+// The experiment editor: every field, every family's parameters, the memory-bound workload and
+// the sweep's values included, round-trips to ExperimentSpec, the model's rules flag bad input at
+// its field (and disable Run), edits undo and redo, and the sweep's points are summed up.
 #include "experiment_file.h"
 #include "experiment_form.h"
 #include "main_window.h"
@@ -9,11 +9,13 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSet>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QTabWidget>
 #include <QTest>
 #include <QUndoStack>
 
@@ -56,6 +58,24 @@ template<typename Change> ExperimentSpec familySpec(PrimitiveKind kind, std::uin
 ExperimentSpec familySpec(PrimitiveKind kind, std::uint32_t workers)
 {
     return familySpec(kind, workers, [](ExperimentSpec &) {});
+}
+
+// Message passing with variants and a sweep, like the ipc-comparison preset: 2 × 2 × 2 points.
+ExperimentSpec sweepSpec()
+{
+    ExperimentSpec s = familySpec(PrimitiveKind::MessagePassing, 2);
+    s.execution = ExecutionModel::Processes;
+    s.variants = {Variant{"same CPU", {{"placement", "\"same-cpu\""}}},
+                  Variant{"across CPUs", {{"placement", "\"spread\""}}}};
+    s.sweep = {SweepAxis{"primitive.transport", {"\"pipe\"", "\"posix-mq\""}},
+               SweepAxis{"primitive.messageSize", {"64", "\"1 KiB\""}}};
+    return s;
+}
+
+int pointCount(const ExperimentSpec &s)
+{
+    QList<model::FieldError> errors;
+    return static_cast<int>(model::expandSweep(s, &errors).size());
 }
 
 // Every family's parameters, one editor each: {family, JSON path, editor's object name}.
@@ -125,6 +145,9 @@ private Q_SLOTS:
     void inapplicableParametersDisabled();
     void durationText_data();
     void durationText();
+    void sweepSummaryFollowsEdits();
+    void sweepValuesText_data();
+    void sweepValuesText();
 };
 
 void TestExperimentForm::initTestCase()
@@ -164,6 +187,20 @@ void TestExperimentForm::roundTrip_data()
     s.placement = PlacementPolicy::SameCpu;
     s.name = "Ünïcödé — “quotes”";
     QTest::addRow("same cpu, unicode name") << s;
+    s = baseSpec();
+    s.workload.memoryBytes = 64 * 1024;
+    s.workload.memoryStride = 128;
+    s.workload.memoryBufferBytes = 16 * 1024 * 1024;
+    QTest::addRow("memory-bound work") << s;
+    s.workload.memoryBytes = 0;
+    s.workload.memoryStride = 4096;
+    s.workload.memoryBufferBytes = 4096;
+    QTest::addRow("memory stride and buffer without memory work") << s;
+    QTest::addRow("variants and a sweep") << sweepSpec();
+    s = sweepSpec();
+    s.variants.clear();
+    s.sweep.push_back(SweepAxis{"placement", {"\"same-cpu\"", "[0,1]"}});
+    QTest::addRow("a sweep with a CPU list") << s;
 }
 
 void TestExperimentForm::roundTrip()
@@ -209,6 +246,12 @@ void TestExperimentForm::eachFieldReachesTheSpec_data()
                                 << QStringLiteral("\"thinkTime\": \"1 ms\"");
     QTest::addRow("io wait") << QStringLiteral("workload.ioWait") << QVariant(QStringLiteral("2 ms"))
                              << QStringLiteral("\"ioWait\": \"2 ms\"");
+    QTest::addRow("memory written") << QStringLiteral("workload.memory") << QVariant(QStringLiteral("64 KiB"))
+                                    << QStringLiteral("\"memory\": \"64 KiB\"");
+    QTest::addRow("memory stride") << QStringLiteral("workload.memoryStride") << QVariant(QStringLiteral("128"))
+                                   << QStringLiteral("\"memoryStride\": \"128 B\"");
+    QTest::addRow("memory buffer") << QStringLiteral("workload.memoryBuffer") << QVariant(QStringLiteral("16MiB"))
+                                   << QStringLiteral("\"memoryBuffer\": \"16 MiB\"");
     QTest::addRow("bare number is seconds")
         << QStringLiteral("duration") << QVariant(QStringLiteral("3")) << QStringLiteral("\"duration\": \"3 s\"");
 }
@@ -251,6 +294,16 @@ void TestExperimentForm::invalidInputFlaggedAtField_data()
     QTest::addRow("cpu work too long") << QStringLiteral("workload.cpuWork") << QVariant(QStringLiteral("11 s"))
                                        << QStringLiteral("10 s");
     QTest::addRow("timing sample zero") << QStringLiteral("primitive.timingSampleEvery") << QVariant(0) << QString();
+    QTest::addRow("memory stride zero") << QStringLiteral("workload.memoryStride") << QVariant(QStringLiteral("0"))
+                                        << QStringLiteral("1..4096");
+    QTest::addRow("memory stride beyond 4 GiB")
+        << QStringLiteral("workload.memoryStride") << QVariant(QStringLiteral("5 GiB")) << QStringLiteral("1..4096");
+    QTest::addRow("memory buffer too small")
+        << QStringLiteral("workload.memoryBuffer") << QVariant(QStringLiteral("1 KiB")) << QStringLiteral("4096..");
+    QTest::addRow("memory not a size") << QStringLiteral("workload.memory") << QVariant(QStringLiteral("lots"))
+                                       << QString();
+    QTest::addRow("memory over 1 GiB") << QStringLiteral("workload.memory") << QVariant(QStringLiteral("2 GiB"))
+                                       << QStringLiteral("1073741824");
     QTest::addRow("sequential with two workers and a duration")
         << QStringLiteral("execution") << QVariant(2) << QStringLiteral("operations");
 }
@@ -475,6 +528,20 @@ void TestExperimentForm::familyParameterRoundTrip_data()
         QStringLiteral("200 ms"), "\"mainWork\": \"200 ms\"");
     row("lifecycle: exec child", familySpec(K::Lifecycle, 3, [](auto &s) { s.lifecycle.execChild = false; }),
         "primitive.execChild", false, true, "\"execChild\": true");
+
+    // The memory-bound workload, written only once it differs from the defaults.
+    row("workload: memory written", baseSpec(), "workload.memory", QStringLiteral("0 B"), QStringLiteral("64 KiB"),
+        "\"memory\": \"64 KiB\"");
+    row("workload: memory stride", baseSpec(), "workload.memoryStride", QStringLiteral("64 B"), QStringLiteral("256"),
+        "\"memoryStride\": \"256 B\"");
+    row("workload: memory buffer", baseSpec(), "workload.memoryBuffer", QStringLiteral("8 MiB"),
+        QStringLiteral("32 MiB"), "\"memoryBuffer\": \"32 MiB\"");
+
+    // A sweep axis's values: text as it is, numbers as numbers.
+    row("sweep: transports", sweepSpec(), "sweep[0].values", QStringLiteral("pipe, posix-mq"),
+        QStringLiteral("pipe, posix-mq, shm-channel"), "\"values\": [\"pipe\", \"posix-mq\", \"shm-channel\"]");
+    row("sweep: message sizes", sweepSpec(), "sweep[1].values", QStringLiteral("64, 1 KiB"),
+        QStringLiteral("64 B, 4 KiB,64 KiB"), "\"values\": [\"64 B\", \"4 KiB\", \"64 KiB\"]");
 }
 
 void TestExperimentForm::familyParameterRoundTrip()
@@ -668,6 +735,22 @@ void TestExperimentForm::invalidFamilyParameterFlaggedAndBlocksRun_data()
         QStringLiteral("1441 min"), "primitive.mainWork", "");
     row("lifecycle: join timeout not a duration", familySpec(K::Lifecycle, 3), "primitive.joinTimeout",
         QStringLiteral("soon"), "primitive.joinTimeout", "");
+
+    row("workload: memory stride 0", baseSpec(), "workload.memoryStride", QStringLiteral("0"), "workload.memoryStride",
+        "must be 1..4096 bytes, got 0");
+    row("workload: memory buffer not a size", baseSpec(), "workload.memoryBuffer", QStringLiteral("big"),
+        "workload.memoryBuffer", "");
+
+    // A sweep's values are checked as every point they give: the error names the value.
+    row("sweep: message size too large", sweepSpec(), "sweep[1].values", QStringLiteral("64, 2 MiB"), "sweep[1].values",
+        "sweep[1].values[1]");
+    row("sweep: not a transport", sweepSpec(), "sweep[0].values", QStringLiteral("pipe, carrier pigeon"),
+        "sweep[0].values", "sweep[0].values[1]");
+    row("sweep: a value twice", sweepSpec(), "sweep[0].values", QStringLiteral("pipe, pipe"), "sweep[0].values",
+        "same as values[0]");
+    row("sweep: no values", sweepSpec(), "sweep[0].values", QString(), "sweep[0].values", "must not be empty");
+    row("sweep: quote not closed", sweepSpec(), "sweep[0].values", QStringLiteral("\"pipe, fifo"), "sweep[0].values",
+        "not closed");
 }
 
 void TestExperimentForm::invalidFamilyParameterFlaggedAndBlocksRun()
@@ -877,6 +960,101 @@ void TestExperimentForm::durationText()
         QCOMPARE(qulonglong(*parsed), ns);
     else
         QVERIFY(!error.isEmpty());
+}
+
+void TestExperimentForm::sweepSummaryFollowsEdits()
+{
+    ExperimentForm form;
+    QUndoStack stack;
+    form.setUndoStack(&stack);
+    auto *tabs = form.findChild<QTabWidget *>(QStringLiteral("formTabs"));
+    QVERIFY(tabs);
+    const int sweepTab = tabs->indexOf(form.findChild<QWidget *>(QStringLiteral("sweepTab")));
+    QVERIFY(sweepTab >= 0);
+
+    // An experiment that runs once has nothing to sum up, and no sweep tab.
+    form.setSpec(baseSpec());
+    QVERIFY(form.sweepSummary().isEmpty());
+    QVERIFY(!tabs->isTabVisible(sweepTab));
+
+    const ExperimentSpec spec = sweepSpec();
+    QCOMPARE(pointCount(spec), 8);
+    form.setSpec(spec);
+    QVERIFY(tabs->isTabVisible(sweepTab));
+    QCOMPARE(form.sweepSummary(), QStringLiteral("Runs 8 points: 2 variants (same CPU, across CPUs) × sweep over "
+                                                 "primitive.transport (2 values) × primitive.messageSize (2 values)"));
+    const QString variants = form.findChild<QLabel *>(QStringLiteral("variantsLabel"))->text();
+    QVERIFY2(variants.contains(QStringLiteral("same CPU: placement = same-cpu")), qPrintable(variants));
+    QVERIFY2(variants.contains(QStringLiteral("across CPUs: placement = spread")), qPrintable(variants));
+    // The first tab says which values the points set: those fields are not what runs.
+    const QString note = form.findChild<QLabel *>(QStringLiteral("sweepNoteLabel"))->text();
+    QVERIFY2(note.contains(QStringLiteral("Runs 8 points")) && note.contains(QStringLiteral("primitive.transport")),
+             qPrintable(note));
+
+    // A value more: the model's expansion, and the summary, have its points.
+    form.editField(QStringLiteral("sweep[0].values"), QStringLiteral("pipe, posix-mq, shm-channel"));
+    QVERIFY2(form.isValid(), qPrintable(form.errors().value(0).toString()));
+    QCOMPARE(pointCount(form.spec()), 12);
+    QVERIFY2(form.sweepSummary().startsWith(QStringLiteral("Runs 12 points: ")), qPrintable(form.sweepSummary()));
+    QVERIFY(form.sweepSummary().contains(QStringLiteral("primitive.transport (3 values)")));
+
+    // The base experiment edited into a problem: no count until it is fixed.
+    form.editField(QStringLiteral("workers"), 3); // message passing needs pairs
+    QVERIFY(!form.isValid());
+    QVERIFY2(!form.sweepSummary().contains(QStringLiteral("12")), qPrintable(form.sweepSummary()));
+    QVERIFY2(form.sweepSummary().contains(QStringLiteral("once the problems marked are fixed")),
+             qPrintable(form.sweepSummary()));
+    stack.undo();
+    QVERIFY(form.sweepSummary().startsWith(QStringLiteral("Runs 12 points: ")));
+    stack.undo();
+    QVERIFY(form.sweepSummary().startsWith(QStringLiteral("Runs 8 points: ")));
+    QCOMPARE(form.fieldValue(QStringLiteral("sweep[0].values")), QVariant(QStringLiteral("pipe, posix-mq")));
+    QCOMPARE(text(form.spec()), text(spec));
+
+    // Another experiment: its own axes, the old ones gone.
+    ExperimentSpec workers = baseSpec();
+    workers.sweep = {SweepAxis{"workers", {"1", "2", "4"}}};
+    form.setSpec(workers);
+    QCOMPARE(form.sweepSummary(), QStringLiteral("Runs 3 points: sweep over workers (3 values)"));
+    QCOMPARE(form.fieldValue(QStringLiteral("sweep[0].values")), QVariant(QStringLiteral("1, 2, 4")));
+    QVERIFY(!form.editorFor(QStringLiteral("sweep[1].values")));
+    QVERIFY(form.findChild<QLabel *>(QStringLiteral("variantsLabel"))->isHidden() ||
+            !form.findChild<QWidget *>(QStringLiteral("variantsGroup"))->isVisibleTo(&form));
+}
+
+void TestExperimentForm::sweepValuesText_data()
+{
+    QTest::addColumn<QStringList>("json"); // as kept in ExperimentSpec::sweep, compact
+    QTest::addColumn<QString>("shown");
+    QTest::addRow("texts") << QStringList{QStringLiteral("\"pipe\""), QStringLiteral("\"shm-channel\"")}
+                           << QStringLiteral("pipe, shm-channel");
+    QTest::addRow("numbers and sizes") << QStringList{QStringLiteral("64"), QStringLiteral("\"1 KiB\"")}
+                                       << QStringLiteral("64, 1 KiB");
+    QTest::addRow("a number as text stays text")
+        << QStringList{QStringLiteral("\"64\""), QStringLiteral("\"true\"")} << QStringLiteral("\"64\", \"true\"");
+    QTest::addRow("a comma inside a text")
+        << QStringList{QStringLiteral("\"a, b\""), QStringLiteral("\"c\"")} << QStringLiteral("\"a, b\", c");
+    QTest::addRow("lists and booleans") << QStringList{QStringLiteral("[0,1]"), QStringLiteral("true")}
+                                        << QStringLiteral("[0,1], true");
+}
+
+void TestExperimentForm::sweepValuesText()
+{
+    QFETCH(QStringList, json);
+    QFETCH(QString, shown);
+    std::vector<std::string> values;
+    for (const QString &j : std::as_const(json))
+        values.push_back(j.toStdString());
+    QCOMPARE(clab::app::sweepValuesText(values), shown);
+    QString error;
+    const auto parsed = parseSweepValuesText(shown, &error);
+    QVERIFY2(parsed.has_value(), qPrintable(error));
+    QVERIFY(*parsed == values);
+    // Spaces and an empty entry at the end do not matter; an open quote is refused.
+    const auto loose = parseSweepValuesText(QStringLiteral("  ") + shown + QStringLiteral(" ,"), &error);
+    QVERIFY(loose.has_value() && *loose == values);
+    QVERIFY(!parseSweepValuesText(shown + QStringLiteral(", \"open"), &error).has_value());
+    QVERIFY(!error.isEmpty());
 }
 
 QTEST_MAIN(TestExperimentForm)

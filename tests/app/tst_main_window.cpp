@@ -1,5 +1,7 @@
 // End to end with the real runner: run, watch every chart fill, compare the table with the result
 // file; kill the runner mid-run; stop mid-run; reopen a result; export charts; keep the layout.
+// Without a runner: the editor's first tab fits the default window, the Scaling tab only opens
+// for a sweep, and the lost updates say that they count the warm-up.
 #include "chart_panel.h"
 #include "experiment_file.h"
 #include "experiment_form.h"
@@ -9,19 +11,24 @@
 #include "result_file.h"
 #include "run_dashboard.h"
 #include "run_history_model.h"
+#include "sweep_table_model.h"
 #include "time_series_chart.h"
 #include "timeline_view.h"
 #include "worker_table_model.h"
 
 #include <QAction>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -61,6 +68,40 @@ bool ringGone(const QString &name)
     return !name.isEmpty() && !QFileInfo::exists(QStringLiteral("/dev/shm") + name);
 }
 
+// A finished run as the runner would write it: every worker did `ops` measured operations after
+// `warmupOps` in the warm-up, and the shared counter holds every increment.
+RunResult finishedRun(std::uint32_t workers, std::uint64_t ops, std::uint64_t warmupOps)
+{
+    RunResult r;
+    r.status = "finished";
+    r.startRealtimeNs = 1'700'000'000'000'000'000ULL;
+    r.wallNs = 100'000'000;
+    r.machine.cpuModel = "Test CPU";
+    r.machine.logicalCpus = 2;
+    for (std::uint32_t i = 0; i < workers; ++i) {
+        WorkerResult w;
+        w.index = i;
+        w.exitState = "finished";
+        w.finalValid = true;
+        w.ops = ops;
+        w.opsTotal = ops + warmupOps;
+        w.measuredNs = r.wallNs;
+        r.workers.push_back(w);
+    }
+    const std::uint64_t increments = std::uint64_t{workers} * (ops + warmupOps);
+    r.counter = CounterCheck{increments, increments};
+    return r;
+}
+
+QScrollArea *scrollAreaOf(const QWidget *w)
+{
+    for (QWidget *p = w->parentWidget(); p; p = p->parentWidget()) {
+        if (auto *area = qobject_cast<QScrollArea *>(p))
+            return area;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -76,6 +117,9 @@ private Q_SLOTS:
     void runnerRefusalIsReported();
     void layoutIsRestored();
     void opensExperimentFromFile();
+    void experimentFitsAtDefaultSize();
+    void scalingTabOnlyForSweeps();
+    void lostUpdatesSayTheyCountTheWarmup();
 
 private:
     QString writeExperiment(const ExperimentSpec &spec, const QString &name);
@@ -382,6 +426,140 @@ void TestMainWindow::opensExperimentFromFile()
     QVERIFY(!w.openFile(broken.fileName()));
     QVERIFY(w.bannerText().contains(QStringLiteral("workers")));
     QCOMPARE(w.form()->spec().workers, 6u);
+}
+
+void TestMainWindow::experimentFitsAtDefaultSize()
+{
+    const QDir presets(qEnvironmentVariable("CLAB_PRESETS_DIR"));
+    const QStringList files = presets.entryList({QStringLiteral("*.cclab")}, QDir::Files, QDir::Name);
+    if (qEnvironmentVariableIsEmpty("CLAB_PRESETS_DIR") || files.isEmpty())
+        QSKIP("CLAB_PRESETS_DIR does not name the presets folder (CTest sets it)");
+    MainWindow w;
+    w.setConfirmDiscard(false);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QCOMPARE(w.size(), QSize(1400, 880)); // the default: no saved geometry (init() cleared it)
+    // Every preset: what a person sets first (execution, workers, the length) and every parameter of
+    // the preset's primitive are on screen in the Experiment panel, without scrolling.
+    for (const QString &file : files) {
+        const model::ExperimentLoad load = model::loadExperiment(presets.filePath(file));
+        QVERIFY2(load.ok(), qPrintable(load.errorText()));
+        w.loadSpec(*load.spec);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::LayoutRequest);
+        QCoreApplication::processEvents();
+        QStringList paths{QStringLiteral("execution"), QStringLiteral("workers"),
+                          load.spec->operationsPerWorker != 0 ? QStringLiteral("operations")
+                                                              : QStringLiteral("duration"),
+                          QStringLiteral("primitive.kind")};
+        for (const QString &path : w.form()->fieldPaths()) {
+            if (path.startsWith(QLatin1String("primitive.")) && !paths.contains(path))
+                paths << path;
+        }
+        QVERIFY(paths.size() > 5);
+        for (const QString &path : std::as_const(paths)) {
+            QWidget *editor = w.form()->editorFor(path);
+            QVERIFY2(editor, qPrintable(path));
+            QScrollArea *scroll = scrollAreaOf(editor);
+            QVERIFY2(scroll && scroll->window() == &w, qPrintable(path));
+            QCOMPARE(scroll->verticalScrollBar()->value(), 0);
+            const QRect shown = scroll->viewport()->rect();
+            const QRect at(editor->mapTo(scroll->viewport(), QPoint(0, 0)), editor->size());
+            QVERIFY2(editor->isVisible() && shown.contains(at),
+                     qPrintable(QStringLiteral("%1: %2 at y %3..%4, the panel shows y 0..%5")
+                                    .arg(file, path)
+                                    .arg(at.top())
+                                    .arg(at.bottom())
+                                    .arg(shown.bottom())));
+        }
+    }
+}
+
+void TestMainWindow::scalingTabOnlyForSweeps()
+{
+    // A sweep's result file (two guards × one and two workers) and a single run's.
+    ExperimentSpec sweep = experiment(0.1, 1);
+    sweep.variants = {Variant{"mutex", {{"primitive.guard", "\"mutex\""}}},
+                      Variant{"atomic", {{"primitive.guard", "\"atomic\""}}}};
+    sweep.sweep = {SweepAxis{"workers", {"1", "2"}}};
+    QList<model::FieldError> errors;
+    std::vector<model::PointResult> points;
+    for (const model::SweepPoint &p : model::expandSweep(sweep, &errors))
+        points.push_back({p.label, p.values, p.spec, finishedRun(p.spec.workers, 1000, 0)});
+    QCOMPARE(points.size(), std::size_t{4});
+    const QString sweepPath = m_dir.filePath(QStringLiteral("sweep-result.json"));
+    QString error;
+    QVERIFY2(model::saveSweepResult(sweep, points, sweepPath, &error), qPrintable(error));
+    const QString singlePath = m_dir.filePath(QStringLiteral("single-result.json"));
+    QVERIFY2(model::saveResult(experiment(0.1), finishedRun(2, 1000, 0), singlePath, &error), qPrintable(error));
+
+    MainWindow w;
+    w.setConfirmDiscard(false);
+    QTabWidget *tabs = w.dashboard()->tabs();
+    const int scaling = RunDashboard::ScalingPage;
+    QCOMPARE(tabs->tabText(scaling).remove(QLatin1Char('&')), QStringLiteral("Scaling")); // still at its index
+    // Nothing has run: there is nothing to compare, and the tab says so.
+    QVERIFY(!tabs->isTabEnabled(scaling));
+    QVERIFY2(tabs->tabToolTip(scaling).contains(QStringLiteral("variants or a sweep")),
+             qPrintable(tabs->tabToolTip(scaling)));
+
+    // A sweep's result: the tab opens, on show, with every point.
+    QVERIFY(w.openFile(sweepPath));
+    QVERIFY(tabs->isTabEnabled(scaling));
+    QCOMPARE(w.dashboard()->currentPage(), RunDashboard::ScalingPage);
+    QCOMPARE(w.dashboard()->sweepModel()->rowCount(), 4);
+
+    // A single run's result: nothing to compare again; the charts of the run are on show.
+    QVERIFY(w.openFile(singlePath));
+    QVERIFY(!tabs->isTabEnabled(scaling));
+    QVERIFY2(tabs->tabToolTip(scaling).contains(QStringLiteral("not a sweep")), qPrintable(tabs->tabToolTip(scaling)));
+    QCOMPARE(w.dashboard()->currentPage(), RunDashboard::ThroughputPage);
+    // Asking for it (`--page scaling`) does not show the empty page either.
+    w.dashboard()->setCurrentPage(RunDashboard::ScalingPage);
+    QCOMPARE(w.dashboard()->currentPage(), RunDashboard::ThroughputPage);
+
+    // The sweep again, from the run history: enabled again.
+    auto *history = w.findChild<QTableView *>(QStringLiteral("historyView"));
+    QVERIFY(history);
+    QCOMPARE(w.historyModel()->runCount(), 2);
+    const int sweepRow = w.historyModel()->run(0).sweep ? 0 : 1;
+    Q_EMIT history->activated(w.historyModel()->index(sweepRow, 0));
+    QVERIFY(tabs->isTabEnabled(scaling));
+    QCOMPARE(w.dashboard()->currentPage(), RunDashboard::ScalingPage);
+
+    // Starting a single run closes it (here the runner cannot even start).
+    w.controller()->setRunnerPath(m_dir.filePath(QStringLiteral("no-such-runner")));
+    w.loadSpec(experiment(0.1));
+    w.run();
+    QVERIFY(!tabs->isTabEnabled(scaling));
+    QVERIFY2(tabs->tabToolTip(scaling).contains(QStringLiteral("single run")), qPrintable(tabs->tabToolTip(scaling)));
+    QVERIFY(w.dashboard()->currentPage() != RunDashboard::ScalingPage);
+}
+
+void TestMainWindow::lostUpdatesSayTheyCountTheWarmup()
+{
+    // 2 workers × 1000 measured operations, after 100 each in the warm-up: 2 000 operations
+    // measured, 2 200 increments of the counter.
+    ExperimentSpec s = experiment(0.1);
+    s.warmupNs = 20'000'000;
+    const QString path = m_dir.filePath(QStringLiteral("warmup-result.json"));
+    QString error;
+    QVERIFY2(model::saveResult(s, finishedRun(2, 1000, 100), path, &error), qPrintable(error));
+    MainWindow w;
+    w.setConfirmDiscard(false);
+    QVERIFY(w.openFile(path));
+    RunDashboard *d = w.dashboard();
+    QVERIFY2(d->predictionText().contains(QStringLiteral("Holds")), qPrintable(d->predictionText()));
+    QVERIFY2(d->predictionText().contains(QStringLiteral("updates lost (counted with the warm-up)")),
+             qPrintable(d->predictionText()));
+    QVERIFY2(d->summaryText().contains(QStringLiteral("counted with the warm-up")), qPrintable(d->summaryText()));
+
+    // Without a warm-up the counter counts what the table counts: nothing to explain.
+    s.warmupNs = 0;
+    QVERIFY2(model::saveResult(s, finishedRun(2, 1000, 0), path, &error), qPrintable(error));
+    QVERIFY(w.openFile(path));
+    QVERIFY2(d->predictionText().contains(QStringLiteral("updates lost")), qPrintable(d->predictionText()));
+    QVERIFY(!d->predictionText().contains(QStringLiteral("warm-up")));
+    QVERIFY(!d->summaryText().contains(QStringLiteral("warm-up")));
 }
 
 QTEST_MAIN(TestMainWindow)
