@@ -69,6 +69,25 @@ inline void futexWake32(std::uint32_t *word) noexcept
     syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, nullptr, nullptr, 0);
 }
 
+// The full (store-load) fence of the blocking mode's handshake (see wakeIfWaiting). It orders
+// only atomics, a sleep word against an index, so that no wake-up is lost; the message bytes are
+// published by head/tail's release/acquire, which ThreadSanitizer does model. TSan does not model
+// fences, and GCC flags std::atomic_thread_fence under -fsanitize=thread (-Wtsan, an error with
+// CLAB_WERROR): here that cannot hide or invent a data race, so under GCC's TSan the same fence is
+// issued (libtsan still executes a hardware fence) with that one warning silenced. Other builds
+// compile exactly std::atomic_thread_fence(seq_cst).
+inline void storeLoadFence() noexcept
+{
+#if defined(__SANITIZE_THREAD__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtsan"
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#pragma GCC diagnostic pop
+#else
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
+}
+
 // Called after `index` was stored and a seq_cst fence: wakes the other party if it sleeps waiting
 // for a value `index` has reached. The compare-exchange clears only the sleep it saw, so a waker
 // that read an old sleep's value can never clear a newer one (which would lose that wake-up), and
@@ -173,7 +192,7 @@ public:
         ++m_head;
         m_ring->head.store(m_head, std::memory_order_release);
         if constexpr (Wait == ShmWait::Blocking) {
-            std::atomic_thread_fence(std::memory_order_seq_cst);
+            shm_detail::storeLoadFence();
             shm_detail::wakeIfWaiting(m_ring->consumerWaitsFor, m_head, m_ring->head);
         }
         return ChannelStatus::Ok;
@@ -197,7 +216,7 @@ private:
             } else {
                 // Waits for tail to pass head - capacity (then a slot is free).
                 m_ring->producerWaitsFor.store(m_head - m_capacity + 1, std::memory_order_relaxed);
-                std::atomic_thread_fence(std::memory_order_seq_cst);
+                shm_detail::storeLoadFence();
                 m_cachedTail = m_ring->tail.load(std::memory_order_acquire);
                 if (m_head - m_cachedTail < m_capacity) {
                     m_ring->producerWaitsFor.store(0, std::memory_order_relaxed);
@@ -253,7 +272,7 @@ public:
         ++m_tail;
         m_ring->tail.store(m_tail, std::memory_order_release);
         if constexpr (Wait == ShmWait::Blocking) {
-            std::atomic_thread_fence(std::memory_order_seq_cst);
+            shm_detail::storeLoadFence();
             shm_detail::wakeIfWaiting(m_ring->producerWaitsFor, m_tail, m_ring->tail);
         }
         return ChannelStatus::Ok;
@@ -274,7 +293,7 @@ private:
             } else {
                 // Waits for head to pass tail (then a message is there).
                 m_ring->consumerWaitsFor.store(m_tail + 1, std::memory_order_relaxed);
-                std::atomic_thread_fence(std::memory_order_seq_cst);
+                shm_detail::storeLoadFence();
                 m_cachedHead = m_ring->head.load(std::memory_order_acquire);
                 if (m_cachedHead != m_tail) {
                     m_ring->consumerWaitsFor.store(0, std::memory_order_relaxed);

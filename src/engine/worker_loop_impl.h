@@ -317,6 +317,9 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         // The run stopped before this worker reached its measured phase (it was first scheduled
         // after the stop on a loaded machine, or the stop came during warm-up): it finished having
         // measured nothing, which the final block says plainly rather than leaving the totals open.
+        // It did run, on some CPU: record it, or such a worker would report no CPU at all (it
+        // never published a sample, which is what notes CPUs otherwise).
+        lane.noteCpu(sched_getcpu());
         const std::uint64_t now = monotonicNs();
         clab_lane_final f{};
         f.exit_state = CLAB_WORKER_FINISHED;
