@@ -111,6 +111,7 @@ LiveRunStore::Config LiveRunStore::configFor(const ExperimentSpec &spec)
     c.sampleIntervalNs = spec.sampleIntervalNs;
     c.warmupNs = spec.warmupNs;
     c.plannedNs = spec.operationsPerWorker == 0 ? spec.warmupNs + spec.durationNs : 0;
+    c.gaugesFromStart = spec.primitive == PrimitiveKind::MessagePassing && spec.messaging.transport != Transport::UnixDgram;
     return c;
 }
 
@@ -145,15 +146,16 @@ void LiveRunStore::reset(const Config &config)
         m_results[i].exitState = "created";
     }
     // Totals are finer than per-worker slots would need to be: keep them at 4× the per-worker budget.
-    for (BinnedSeries *s : {&m_totalRate, &m_waitFraction, &m_contended, &m_gauge0, &m_gauge1}) {
+    for (BinnedSeries *s : {&m_totalRate, &m_waitFraction, &m_contended, &m_gauge0, &m_gauge1, &m_latencyP50, &m_latencyP99}) {
         if (s->capacity() != m_slots * 2)
             s->setCapacity(m_slots * 2);
         s->reset(width);
     }
-    m_gaugesSeen = false;
+    m_gaugesSeen = config.gaugesFromStart;
     m_acc.reset(config.workers, std::max<std::uint64_t>(config.sampleIntervalNs, 100'000));
     m_totals = metrics::Totals{};
     m_latency = LatencyHistogram{};
+    m_latencySettled = LatencyHistogram{};
     m_counter.reset();
     m_wallNs = 0;
     m_samples = 0;
@@ -285,6 +287,13 @@ void LiveRunStore::recomputeTotals()
     m_latency = LatencyHistogram{};
     for (const WorkerResult &r : m_results)
         m_latency += r.histogram;
+    const LatencyHistogram interval = m_latency.since(m_latencySettled);
+    if (interval.total() > 0) {
+        const double t = static_cast<double>(m_latestNs) / 1e9;
+        m_latencyP50.add(t, interval.quantile(0.5));
+        m_latencyP99.add(t, interval.quantile(0.99));
+        m_latencySettled = m_latency;
+    }
     m_dirty = false;
     ++m_revision;
 }
@@ -322,7 +331,7 @@ std::size_t LiveRunStore::memoryBytes() const
     std::size_t bytes = 0;
     for (const WorkerLive &w : m_workers)
         bytes += w.rate.memoryBytes() + w.states.memoryBytes();
-    for (const BinnedSeries *s : {&m_totalRate, &m_waitFraction, &m_contended, &m_gauge0, &m_gauge1})
+    for (const BinnedSeries *s : {&m_totalRate, &m_waitFraction, &m_contended, &m_gauge0, &m_gauge1, &m_latencyP50, &m_latencyP99})
         bytes += s->memoryBytes();
     bytes += m_acc.openSlots() * sizeof(TotalsAccumulator::Sums);
     return bytes;

@@ -95,6 +95,10 @@ public:
         std::uint64_t plannedNs = 0; // warm-up + duration; 0 when bounded by operations
         // Slots per series; 0 picks one from the worker count so the whole store stays bounded.
         std::size_t slotsPerSeries = 0;
+        // The gauges mean something from the first sample even when zero (a channel's queue
+        // depth); otherwise they are kept from the first non-zero one on (a primitive without
+        // state of its own publishes none).
+        bool gaugesFromStart = false;
     };
 
     LiveRunStore();
@@ -126,6 +130,11 @@ public:
     const BinnedSeries &gauge0() const { return m_gauge0; }
     const BinnedSeries &gauge1() const { return m_gauge1; }
     bool hasGauges() const { return m_gaugesSeen; }
+    // Timed operations over time (ns): the median and 99th percentile of what was timed between
+    // two consecutive settles (about one frame), from the workers' cumulative histograms. Live
+    // only: a result file keeps the whole run's histogram, not its course.
+    const BinnedSeries &latencyP50() const { return m_latencyP50; }
+    const BinnedSeries &latencyP99() const { return m_latencyP99; }
 
     // Per-worker summaries in clab::WorkerResult form (live: from the latest measured sample).
     const std::vector<WorkerResult> &workers() const { return m_results; }
@@ -178,6 +187,8 @@ private:
     TotalsAccumulator m_acc;
     metrics::Totals m_totals;
     LatencyHistogram m_latency;
+    LatencyHistogram m_latencySettled; // m_latency when the interval series last took a point
+    BinnedSeries m_latencyP50, m_latencyP99;
     std::optional<CounterCheck> m_counter;
     std::uint64_t m_wallNs = 0;
     std::uint64_t m_samples = 0;

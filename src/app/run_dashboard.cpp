@@ -136,14 +136,9 @@ RunDashboard::RunDashboard(QWidget *parent)
     contention->setObjectName(QStringLiteral("contentionSplitter"));
     m_contention = new charts::TimeSeriesChart;
     m_contention->setObjectName(QStringLiteral("waitChart"));
-    m_contention->setValueScale(charts::ValueScale::Percent);
-    m_contention->setQuantity(tr("Waiting"), QString());
-    m_contention->setSeries({{tr("time spent acquiring"), QColor(0xD5, 0x5E, 0x00), Qt::SolidLine, 2.0}});
     m_contended = new charts::TimeSeriesChart;
     m_contended->setObjectName(QStringLiteral("contendedChart"));
-    m_contended->setValueScale(charts::ValueScale::Percent);
-    m_contended->setQuantity(tr("Contended"), QString());
-    m_contended->setSeries({{tr("acquisitions that had to wait"), QColor(0x00, 0x72, 0xB2), Qt::DashLine, 2.0}});
+    setupContentionCharts(false);
     contention->addWidget(m_contention);
     contention->addWidget(m_contended);
     contention->setChildrenCollapsible(false);
@@ -591,6 +586,7 @@ void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &stor
     }
     m_workerRate->setSeries(styles);
     m_workerRate->setQuantity(QString(), tr("ops/s"));
+    setupContentionCharts(spec.primitive == PrimitiveKind::MessagePassing);
     const QStringList gauges = gaugeNames(spec.primitive);
     QList<charts::SeriesStyle> gaugeStyles;
     for (qsizetype i = 0; i < gauges.size(); ++i)
@@ -605,6 +601,17 @@ void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &stor
         c->setPlaceholderText(waiting);
     }
     m_workerRate->setPlaceholderText(QString());
+    if (m_messaging) {
+        if (spec.messaging.pattern == MessagePattern::Streaming)
+            m_contention->setPlaceholderText(tr("Streaming times no round trips: the chart below shows how many messages "
+                                                "wait for the receiver."));
+        else if (store.isFinal())
+            m_contention->setPlaceholderText(tr("Round trips over time are drawn while a run is live; the result file "
+                                                "keeps the whole run's histogram (Latency tab)."));
+        if (spec.messaging.transport == Transport::UnixDgram)
+            m_contended->setPlaceholderText(tr("A datagram socket gives no count of the messages waiting in it, so "
+                                               "this chart stays empty."));
+    }
     m_latency->setPlaceholderText(tr("No timed acquisitions yet. With the guard \"none\" or \"atomic\" there is no lock "
                                      "to wait for, so this chart stays empty."));
     m_latency->setQuantity(latencyQuantity(spec.primitive));
@@ -706,8 +713,40 @@ void RunDashboard::updateThroughput()
     m_workerRate->commit();
 }
 
+void RunDashboard::setupContentionCharts(bool messaging)
+{
+    m_messaging = messaging;
+    if (messaging) {
+        // Message passing has no lock to contend for: its page shows how long a round trip takes
+        // and how many messages wait in a channel, both over time.
+        m_contention->setValueScale(charts::ValueScale::Duration);
+        m_contention->setQuantity(tr("Round trip"), QString());
+        m_contention->setSeries({{tr("median (p50)"), QColor(0x00, 0x72, 0xB2), Qt::SolidLine, 2.0},
+                                 {tr("99th percentile (p99)"), QColor(0xD5, 0x5E, 0x00), Qt::DashLine, 2.0}});
+        m_contended->setValueScale(charts::ValueScale::Plain);
+        m_contended->setQuantity(tr("Messages waiting"), QString());
+        m_contended->setSeries({{tr("in a pair's channel (fewest and most over the pairs)"), QColor(0x00, 0x9E, 0x73),
+                                 Qt::SolidLine, 2.0}});
+        return;
+    }
+    m_contention->setValueScale(charts::ValueScale::Percent);
+    m_contention->setQuantity(tr("Waiting"), QString());
+    m_contention->setSeries({{tr("time spent acquiring"), QColor(0xD5, 0x5E, 0x00), Qt::SolidLine, 2.0}});
+    m_contended->setValueScale(charts::ValueScale::Percent);
+    m_contended->setQuantity(tr("Contended"), QString());
+    m_contended->setSeries({{tr("acquisitions that had to wait"), QColor(0x00, 0x72, 0xB2), Qt::DashLine, 2.0}});
+}
+
 void RunDashboard::updateContention()
 {
+    if (m_messaging) {
+        m_contention->setSeriesData(0, m_store->latencyP50().points());
+        m_contention->setSeriesData(1, m_store->latencyP99().points());
+        m_contention->commit();
+        m_contended->setSeriesData(0, m_store->hasGauges() ? m_store->gauge0().points() : std::span<const charts::MinMaxPoint>{});
+        m_contended->commit();
+        return;
+    }
     m_contention->setSeriesData(0, m_store->waitFraction().points());
     m_contention->commit();
     m_contended->setSeriesData(0, m_store->contendedFraction().points());

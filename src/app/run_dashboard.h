@@ -95,6 +95,9 @@ private:
     void updateChart(Page page);
     void updateThroughput();
     void updateContention();
+    // The Contention page's two charts: wait and contended shares, or for message passing the
+    // round trip's p50/p99 and the messages waiting in a channel.
+    void setupContentionCharts(bool messaging);
     void updateLatency();
     void updateState();
     void updateTimeline();
@@ -132,6 +135,7 @@ private:
     bool m_final = false;
     bool m_contradicted = false;
     bool m_perWorker = true;
+    bool m_messaging = false; // the Contention page shows round trips and queue depth
     double m_t1 = 1;
     QString m_outcomeLine;
     QElapsedTimer m_summaryClock;

@@ -151,6 +151,8 @@ QString TimeSeriesChart::yAxisTitle() const
 {
     if (d->scale == ValueScale::Percent)
         return d->quantity + QStringLiteral(" (%)");
+    if (d->scale == ValueScale::Duration)
+        return d->quantity + QStringLiteral(" (") + timeUnitFor(d->yMax).name + QLatin1Char(')');
     const UnitPrefix p = unitPrefixFor(d->yMax);
     const QString unit = (p.prefix.isEmpty() ? d->unit : p.prefix + QLatin1Char(' ') + d->unit).trimmed();
     if (d->quantity.isEmpty()) // the series names say what it is: the axis only needs the unit
@@ -286,6 +288,9 @@ void TimeSeriesChart::commit()
     if (percent) {
         d->yMax = std::max(d->yMax, std::min(1.0, niceCeiling(maxValue * 1.05 * 100) / 100));
         factor = 100;
+    } else if (d->scale == ValueScale::Duration) {
+        d->yMax = std::max(d->yMax, niceCeiling(maxValue * 1.05));
+        factor = 1 / timeUnitFor(d->yMax).nsPerUnit;
     } else {
         d->yMax = std::max(d->yMax, niceCeiling(maxValue * 1.05));
         factor = 1 / unitPrefixFor(d->yMax).divisor;

@@ -20,8 +20,9 @@ struct SeriesStyle {
 };
 
 // Plain: values as given, the axis picks a decimal prefix (k, M, G) from the data.
-// Percent: values are fractions 0..1, drawn as 0..100 %.
-enum class ValueScale { Plain, Percent };
+// Percent: values are fractions 0..1, drawn as 0..100 %. Duration: values are nanoseconds, drawn in
+// the unit that suits the largest (ns, µs, ms, s), which the axis title names.
+enum class ValueScale { Plain, Percent, Duration };
 
 class TimeSeriesChart : public ChartPanel {
     Q_OBJECT

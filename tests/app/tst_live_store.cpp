@@ -38,6 +38,8 @@ private Q_SLOTS:
     void totalsBoundOpenSlots();
     void storeTotalsAreMetricsTotals();
     void storeMemoryIsBounded();
+    void latencyOverTimeIsPerInterval();
+    void queueDepthKeptFromTheStart();
     void storeWarmupRestartsCounters();
     void storeTimelineSource();
     void applyResultReplacesSummaries();
@@ -240,6 +242,74 @@ void TestLiveStore::storeMemoryIsBounded()
     // Reserved up front; a stalled worker can hold at most the open-slot bound.
     QVERIFY2(store.memoryBytes() <= start + 512 * sizeof(TotalsAccumulator::Sums) + 1024,
              qPrintable(QStringLiteral("%1 > %2").arg(store.memoryBytes()).arg(start)));
+}
+
+void TestLiveStore::latencyOverTimeIsPerInterval()
+{
+    LiveRunStore store;
+    LiveRunStore::Config c;
+    c.workers = 2;
+    c.sampleIntervalNs = 10'000'000;
+    store.reset(c);
+    LatencyHistogram h0, h1;
+    const auto record = [](LatencyHistogram &h, std::uint64_t ns, std::uint64_t n) {
+        h.counts[histogramBucket(ns)] += n;
+    };
+    // Frame 1: 900 round trips of about 2 µs.
+    record(h0, 2'000, 500);
+    record(h1, 2'000, 400);
+    store.ingest(0, sample(10'000'000, 500));
+    store.ingest(1, sample(10'000'000, 400));
+    store.updateLane(0, h0, 0, 1, CLAB_WORKER_RUNNING);
+    store.updateLane(1, h1, 0, 1, CLAB_WORKER_RUNNING);
+    store.settle();
+    QCOMPARE(store.latencyP50().size(), std::size_t{1});
+    QVERIFY(std::abs(store.latencyP50().lastValue() - 2'000) < 2'000 * 0.02);
+    // Frame 2: only 100 new ones, all about 50 µs. The whole run's median is still 2 µs; the
+    // interval's is 50 µs, and that is what the series shows.
+    record(h0, 50'000, 100);
+    store.ingest(0, sample(20'000'000, 600));
+    store.ingest(1, sample(20'000'000, 400));
+    store.updateLane(0, h0, 0, 1, CLAB_WORKER_RUNNING);
+    store.settle();
+    QCOMPARE(store.latencyP50().size(), std::size_t{2});
+    QVERIFY(std::abs(store.latency().quantile(0.5) - 2'000) < 2'000 * 0.02);
+    QVERIFY(std::abs(store.latencyP50().lastValue() - 50'000) < 50'000 * 0.02);
+    QVERIFY(std::abs(store.latencyP99().lastValue() - 50'000) < 50'000 * 0.02);
+    // Frame 3: samples but nothing timed: no point (not a zero).
+    store.ingest(0, sample(30'000'000, 700));
+    store.updateLane(0, h0, 0, 1, CLAB_WORKER_RUNNING);
+    store.settle();
+    QCOMPARE(store.latencyP50().size(), std::size_t{2});
+    // A new run starts from nothing.
+    store.reset(c);
+    QVERIFY(store.latencyP50().empty());
+    QVERIFY(store.latencyP99().empty());
+}
+
+void TestLiveStore::queueDepthKeptFromTheStart()
+{
+    ExperimentSpec spec;
+    spec.workers = 2;
+    spec.durationNs = 1'000'000'000;
+    spec.primitive = PrimitiveKind::MessagePassing;
+    spec.messaging.transport = Transport::PosixMq;
+    QVERIFY(LiveRunStore::configFor(spec).gaugesFromStart);
+    LiveRunStore store;
+    store.reset(LiveRunStore::configFor(spec));
+    // An empty queue is a depth of 0, and is drawn as such.
+    QVERIFY(store.hasGauges());
+    store.ingest(0, sample(10'000'000, 10));
+    QCOMPARE(store.gauge0().size(), std::size_t{1});
+    QCOMPARE(store.gauge0().lastValue(), 0.0);
+    // A datagram socket gives no count; and a lock has no state: both wait for a non-zero gauge.
+    spec.messaging.transport = Transport::UnixDgram;
+    QVERIFY(!LiveRunStore::configFor(spec).gaugesFromStart);
+    spec.primitive = PrimitiveKind::LockContention;
+    store.reset(LiveRunStore::configFor(spec));
+    QVERIFY(!store.hasGauges());
+    store.ingest(0, sample(10'000'000, 10));
+    QVERIFY(store.gauge0().empty());
 }
 
 void TestLiveStore::storeWarmupRestartsCounters()

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void initTestCase();
     void init();
     void runEndToEnd();
+    void messagePassingShowsRoundTripsAndQueueDepth();
     void reopenResultAndExport();
     void killedRunnerIsReportedAndRunWorksAgain();
     void stopMidRunLeavesNothingBehind();
@@ -232,6 +233,46 @@ void TestMainWindow::runEndToEnd()
     QCOMPARE(w.historyModel()->runCount(), 1);
     QVERIFY(ringGone(ring));
     QTRY_VERIFY_WITH_TIMEOUT(processGone(outcome.runnerPid), 2000);
+}
+
+void TestMainWindow::messagePassingShowsRoundTripsAndQueueDepth()
+{
+    if (!haveRunner())
+        QSKIP("CLAB_RUNNER does not name the runner executable (CTest sets it)");
+    MainWindow w;
+    w.setConfirmDiscard(false);
+    ExperimentSpec s = experiment(1.0);
+    s.name = "Pipe ping-pong";
+    s.topic = "Pipes";
+    s.prediction.clear();
+    s.primitive = PrimitiveKind::MessagePassing;
+    s.messaging.transport = Transport::Pipe;
+    s.messaging.pattern = MessagePattern::PingPong;
+    s.placement = PlacementPolicy::SameCpu;
+    s.workload = Workload{};
+    QVERIFY(w.openExperiment(writeExperiment(s, QStringLiteral("pingpong.cclab"))));
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy finished(w.controller(), &RunController::runFinished);
+    w.dashboard()->setCurrentPage(RunDashboard::ContentionPage);
+    w.runAction()->trigger();
+    // Live: the round trip's p50 and p99 over time, and the pipe's queue depth, both with data.
+    auto *roundTrip = qobject_cast<charts::TimeSeriesChart *>(w.dashboard()->chart(RunDashboard::ContentionPage));
+    QVERIFY(roundTrip);
+    auto *depth = w.dashboard()->findChild<charts::TimeSeriesChart *>(QStringLiteral("contendedChart"));
+    QVERIFY(depth);
+    QTRY_VERIFY_WITH_TIMEOUT(roundTrip->hasData(), 5000);
+    QCOMPARE(roundTrip->seriesCount(), 2);
+    QCOMPARE(roundTrip->seriesName(0), QStringLiteral("median (p50)"));
+    QVERIFY(finished.count() == 1 || finished.wait(30000));
+    QVERIFY(roundTrip->pointCount(0) > 5);
+    QVERIFY(roundTrip->pointCount(1) > 5);
+    // The axis is in a time unit (a pipe round trip on one CPU: µs).
+    QVERIFY2(roundTrip->yAxisTitle().startsWith(QStringLiteral("Round trip (")), qPrintable(roundTrip->yAxisTitle()));
+    QVERIFY(roundTrip->yAxisMax() > 0);
+    QVERIFY(depth->hasData());
+    QVERIFY(depth->pointCount(0) > 5);
+    QCOMPARE(depth->seriesName(0), QStringLiteral("in a pair's channel (fewest and most over the pairs)"));
 }
 
 void TestMainWindow::reopenResultAndExport()
