@@ -73,20 +73,6 @@ std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *err
     return bytes;
 }
 
-namespace {
-
-// A value as the runner's --set reads it: JSON when the text is one JSON value, else the text.
-QJsonValue jsonOrText(const QString &text)
-{
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray('[' + text.toUtf8() + ']'), &error);
-    if (error.error == QJsonParseError::NoError && doc.isArray() && doc.array().size() == 1)
-        return doc.array().at(0);
-    return text;
-}
-
-} // namespace
-
 QString sweepValuesText(const std::vector<std::string> &values)
 {
     static const QRegularExpression special(QStringLiteral("[,\"\\[\\]{}]"));
@@ -101,7 +87,7 @@ QString sweepValuesText(const std::vector<std::string> &values)
         // Text bare where it reads back as the same text, so "pipe" but "\"64\"" (64 is a number).
         if (value->isString()) {
             const QString t = value->toString();
-            if (!t.isEmpty() && t == t.trimmed() && !t.contains(special) && jsonOrText(t).isString()) {
+            if (!t.isEmpty() && t == t.trimmed() && !t.contains(special) && model::overrideValue(t).isString()) {
                 parts << t;
                 continue;
             }
@@ -150,7 +136,7 @@ std::optional<std::vector<std::string>> parseSweepValuesText(const QString &text
     for (const QString &item : std::as_const(items)) {
         const QString t = item.trimmed();
         if (!t.isEmpty())
-            out.push_back(model::detail::jsonText(jsonOrText(t)));
+            out.push_back(model::detail::jsonText(model::overrideValue(t)));
     }
     return out;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <concepts>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <new>
 #include <pthread.h>
 #include <string>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
@@ -313,14 +315,32 @@ private:
 // Endpoints: one per transport and direction, all with the same shape:
 //   IoStatus send(std::byte *p, std::size_t n) / receive(std::byte *p, std::size_t n)
 // p has kHeadroom writable bytes before it. `err` and kSendCall/kReceiveCall say what failed.
+// Where the transport can tell, an endpoint also has
+//   std::int64_t queuedMessages(std::size_t n) const
+// the messages of n bytes waiting in its channel now (-1: the call failed), for the live
+// queue-depth gauge; it costs a system call, so it is read once per sample, never per message.
+// The unix-dgram endpoints have none: SIOCINQ gives only the first datagram's size and SIOCOUTQ
+// the kernel's memory (payload plus per-datagram overhead), neither a count of datagrams.
 
 enum class IoStatus { Ok, Interrupted, Closed, Failed };
+
+// Messages of n bytes in a byte stream holding what FIONREAD says (a message partly in the
+// stream counts as waiting); -1 when the call fails.
+std::int64_t fionreadMessages(int fd, std::size_t n) noexcept
+{
+    int bytes = 0;
+    if (fd < 0 || ioctl(fd, FIONREAD, &bytes) != 0 || bytes < 0)
+        return -1;
+    return (static_cast<std::int64_t>(bytes) + static_cast<std::int64_t>(n) - 1) / static_cast<std::int64_t>(n);
+}
 
 // pipe and FIFO: a byte stream, so a message may take several calls.
 struct PipeWriter {
     static constexpr const char *kCall = "write";
     int fd = -1;
     int err = 0;
+    // FIONREAD answers on either end of a pipe or FIFO: the bytes in the pipe.
+    std::int64_t queuedMessages(std::size_t n) const noexcept { return fionreadMessages(fd, n); }
     IoStatus send(std::byte *p, std::size_t n) noexcept
     {
         std::size_t done = 0;
@@ -347,6 +367,7 @@ struct PipeReader {
     static constexpr const char *kCall = "read";
     int fd = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t n) const noexcept { return fionreadMessages(fd, n); }
     IoStatus receive(std::byte *p, std::size_t n) noexcept
     {
         std::size_t done = 0;
@@ -374,7 +395,13 @@ struct PipeReader {
 struct StreamSocketWriter {
     static constexpr const char *kCall = "send";
     int fd = -1;
+    int peerFd = -1; // the receiving socket of this channel (every worker holds the run's descriptors)
     int err = 0;
+    // A Unix stream socket has no send queue: what is sent waits in the receiving socket, whose
+    // FIONREAD counts exactly the unread payload. SIOCOUTQ on this end would not do: it is the
+    // kernel's memory for those buffers (payload plus about 700 bytes per send) and does not drop
+    // when part of a buffer is read. So the writer asks the receiving socket too.
+    std::int64_t queuedMessages(std::size_t n) const noexcept { return fionreadMessages(peerFd, n); }
     IoStatus send(std::byte *p, std::size_t n) noexcept
     {
         std::size_t done = 0;
@@ -401,6 +428,7 @@ struct StreamSocketReader {
     static constexpr const char *kCall = "recv";
     int fd = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t n) const noexcept { return fionreadMessages(fd, n); }
     IoStatus receive(std::byte *p, std::size_t n) noexcept
     {
         std::size_t done = 0;
@@ -467,10 +495,18 @@ struct DgramSocketReader {
     }
 };
 
+// mq_curmsgs of the queue (both ends hold the same descriptor).
+std::int64_t posixMqMessages(mqd_t q) noexcept
+{
+    mq_attr a{};
+    return mq_getattr(q, &a) == 0 ? static_cast<std::int64_t>(a.mq_curmsgs) : -1;
+}
+
 struct PosixMqWriter {
     static constexpr const char *kCall = "mq_send";
     mqd_t q = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return posixMqMessages(q); }
     IoStatus send(std::byte *p, std::size_t n) noexcept
     {
         for (;;) {
@@ -491,6 +527,7 @@ struct PosixMqReader {
     static constexpr const char *kCall = "mq_receive";
     mqd_t q = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return posixMqMessages(q); }
     IoStatus receive(std::byte *p, std::size_t n) noexcept
     {
         for (;;) {
@@ -508,11 +545,19 @@ struct PosixMqReader {
     }
 };
 
+// msg_qnum of the queue.
+std::int64_t sysvMessages(int id) noexcept
+{
+    msqid_ds ds{};
+    return id >= 0 && msgctl(id, IPC_STAT, &ds) == 0 ? static_cast<std::int64_t>(ds.msg_qnum) : -1;
+}
+
 // System V: the message type (a long, always 1) sits in the headroom just before the payload.
 struct SysvWriter {
     static constexpr const char *kCall = "msgsnd";
     int id = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return sysvMessages(id); }
     IoStatus send(std::byte *p, std::size_t n) noexcept
     {
         const long type = 1;
@@ -535,6 +580,7 @@ struct SysvReader {
     static constexpr const char *kCall = "msgrcv";
     int id = -1;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return sysvMessages(id); }
     IoStatus receive(std::byte *p, std::size_t n) noexcept
     {
         for (;;) {
@@ -557,6 +603,7 @@ struct ShmWriter {
     static constexpr const char *kCall = "shm send";
     ShmRingProducer<W> ring;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return static_cast<std::int64_t>(ring.queued()); }
     IoStatus send(std::byte *p, std::size_t n) noexcept
     {
         return ring.send(p, n) == ChannelStatus::Ok ? IoStatus::Ok : IoStatus::Interrupted;
@@ -568,6 +615,7 @@ struct ShmReader {
     static constexpr const char *kCall = "shm receive";
     ShmRingConsumer<W> ring;
     int err = 0;
+    std::int64_t queuedMessages(std::size_t) const noexcept { return static_cast<std::int64_t>(ring.queued()); }
     IoStatus receive(std::byte *p, std::size_t n) noexcept
     {
         return ring.receive(p, n) == ChannelStatus::Ok ? IoStatus::Ok : IoStatus::Interrupted;
@@ -683,6 +731,21 @@ template<class In>
 // ---------------------------------------------------------------------------------------------
 // Operations
 
+template<class End>
+concept CountsQueued = requires(const End &e, std::size_t n) {
+    { e.queuedMessages(n) } -> std::same_as<std::int64_t>;
+};
+
+// gauge0 of every role: the messages waiting in the pair's forward channel (initiator / sender →
+// responder / receiver), read when a sample is published (the worker loop's sampleGauges hook),
+// so both sides of a pair show the same quantity. A failed read leaves the gauge as it was.
+template<class End>
+void sampleForwardDepth(const End &forward, std::size_t n, WorkerCounters &c) noexcept
+{
+    if (const std::int64_t q = forward.queuedMessages(n); q >= 0)
+        c.gauge0 = q;
+}
+
 struct Buffers {
     std::unique_ptr<std::byte[]> storage;
     std::byte *send = nullptr;     // what this side sends
@@ -776,6 +839,11 @@ struct InitiatorOp : OpCommon {
         c.bytes += 2 * n;
         return done(measuring);
     }
+    void sampleGauges(WorkerCounters &c) const noexcept
+        requires CountsQueued<Out>
+    {
+        sampleForwardDepth(tx, n, c);
+    }
 };
 
 // Ping-pong, the responder: receive, check, send the same bytes back.
@@ -797,6 +865,11 @@ struct ResponderOp : OpCommon {
         c.bytes += 2 * n;
         return done(measuring);
     }
+    void sampleGauges(WorkerCounters &c) const noexcept
+        requires CountsQueued<In>
+    {
+        sampleForwardDepth(rx, n, c);
+    }
 };
 
 template<class Out>
@@ -811,9 +884,12 @@ struct SenderOp : OpCommon {
         if (!sendOne(tx, buf.send, n, tally))
             return end();
         c.bytes += n;
-        if constexpr (requires { tx.ring.inFlightGuess(); })
-            c.gauge0 = static_cast<std::int64_t>(tx.ring.inFlightGuess());
         return done(measuring);
+    }
+    void sampleGauges(WorkerCounters &c) const noexcept
+        requires CountsQueued<Out>
+    {
+        sampleForwardDepth(tx, n, c);
     }
 };
 
@@ -831,6 +907,11 @@ struct ReceiverOp : OpCommon {
         tally.verify(buf.receive, buf.expected, n, seq, true);
         c.bytes += n;
         return done(measuring);
+    }
+    void sampleGauges(WorkerCounters &c) const noexcept
+        requires CountsQueued<In>
+    {
+        sampleForwardDepth(rx, n, c);
     }
 };
 
@@ -1044,7 +1125,8 @@ int runMessagingWorker(WorkerEnv &env) noexcept
     switch (m.transport) {
     case Transport::Pipe:
     case Transport::Fifo: return runPair(env, s, place, PipeWriter{wOut}, PipeReader{rIn}, report);
-    case Transport::UnixStream: return runPair(env, s, place, StreamSocketWriter{wOut}, StreamSocketReader{rIn}, report);
+    case Transport::UnixStream:
+        return runPair(env, s, place, StreamSocketWriter{wOut, e.out ? e.out->readFd : -1}, StreamSocketReader{rIn}, report);
     case Transport::UnixDgram: return runPair(env, s, place, DgramSocketWriter{wOut}, DgramSocketReader{rIn}, report);
     case Transport::PosixMq: return runPair(env, s, place, PosixMqWriter{wOut}, PosixMqReader{rIn}, report);
     case Transport::SysvMq:

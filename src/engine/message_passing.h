@@ -17,6 +17,10 @@
 // and a janitor process forked in init() removes whatever is left if the runner is killed.
 // The kernel objects live in the runner and are inherited by forked workers.
 //
+// Gauge 0 of every worker is the queue depth: the messages waiting in the pair's forward channel
+// (2k → 2k+1), read by both sides each time they publish a sample (FIONREAD, mq_curmsgs,
+// msg_qnum, head − tail), never per message; unix-dgram has no such count and publishes none.
+//
 // Ending: a worker that leaves its loop tells its peer "bye" (it publishes in shared memory how
 // many messages it sent, then sends one more). The order never has both directions waiting in a
 // send, which would deadlock once a message is larger than a channel's buffer: the initiator says

@@ -147,11 +147,13 @@ struct ShmRingHeader {
     }
     std::byte *slotBase() noexcept { return reinterpret_cast<std::byte *>(this) + slotsOffset; }
 
-    // Racy estimate of the messages in the ring: exact only when neither side moves.
+    // Racy estimate of the messages in the ring: exact only when neither side moves. Head is read
+    // first (acquire keeps the tail load after it): tail only grows and head never runs more than
+    // `slots` ahead of it, so the estimate stays within 0..slots while both sides move.
     std::uint64_t sizeGuess() const noexcept
     {
+        const std::uint64_t h = head.load(std::memory_order_acquire);
         const std::uint64_t t = tail.load(std::memory_order_relaxed);
-        const std::uint64_t h = head.load(std::memory_order_relaxed);
         return h >= t ? h - t : 0;
     }
 };
@@ -198,8 +200,9 @@ public:
         return ChannelStatus::Ok;
     }
 
-    // Messages sent and not yet known to be consumed (from this side's cached view).
-    std::uint64_t inFlightGuess() const noexcept { return m_head - m_cachedTail; }
+    // Messages in the ring now (head − tail, both read from shared memory; see sizeGuess). Meant
+    // for sampling, not for every send: it reads the consumer's line.
+    std::uint64_t queued() const noexcept { return m_ring->sizeGuess(); }
 
 private:
     // Out of line: the send path stays small enough to be inlined into its caller.
@@ -277,6 +280,9 @@ public:
         }
         return ChannelStatus::Ok;
     }
+
+    // Messages in the ring now (see ShmRingProducer::queued).
+    std::uint64_t queued() const noexcept { return m_ring->sizeGuess(); }
 
 private:
     // Out of line: the receive path stays small enough to be inlined into its caller.
@@ -402,6 +408,14 @@ public:
         pthread_cond_signal(&m_q->notFull);
         pthread_mutex_unlock(&m_q->mutex);
         return ChannelStatus::Ok;
+    }
+    // Messages in the queue now; takes the queue's lock (head and tail are guarded by it).
+    std::uint64_t queued() const noexcept
+    {
+        pthread_mutex_lock(&m_q->mutex);
+        const std::uint64_t n = m_q->head - m_q->tail;
+        pthread_mutex_unlock(&m_q->mutex);
+        return n;
     }
 
 private:

@@ -96,6 +96,16 @@ inline clab_worker_state dominantState(std::uint64_t dtNs, std::uint64_t waitNs,
     return CLAB_WORKER_RUNNING;
 }
 
+// The op's sampleGauges hook, if it has one (see workerLoop), called before each publish().
+// Called at the call sites rather than inside `publish`: naming `op` in that lambda, even in a
+// discarded `if constexpr` branch, makes it capture `op` and changes the loop's code for every op.
+template<class Op>
+inline void sampleGaugesOf(Op &op, WorkerCounters &c) noexcept
+{
+    if constexpr (requires { op.sampleGauges(c); })
+        op.sampleGauges(c);
+}
+
 // Runs `op` through the phases set by the runner. Op: void operator()(WorkerCounters&, StatsLaneWriter&, bool measuring).
 // An op may return bool instead: false means it abandoned the operation (it saw the run stop
 // while it was blocked, or a peer left); the loop then does not count it and checks the phase
@@ -112,6 +122,11 @@ inline clab_worker_state dominantState(std::uint64_t dtNs, std::uint64_t waitNs,
 //                                      operation; a change publishes a sample at once (closing the
 //                                      interval spent in the old state) and sets the lane's state,
 //                                      so the timeline has the exact instant. Meant for rare changes.
+//  void sampleGauges(WorkerCounters&)  called right before each sample is published (once per
+//                                      sample interval, and for the phase's last sample), never per
+//                                      operation: sets gauges the op reads at sample time (e.g. a
+//                                      queue's depth through a system call); leaving one untouched
+//                                      keeps its last value.
 // Without state(), the lane's producer state follows each sample's dominant state.
 template<class Op>
 int workerLoop(WorkerEnv &env, Op &op) noexcept
@@ -221,6 +236,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
             if constexpr (kExplicitState) {
                 if (const clab_worker_state st = op.state(); st != opState) {
                     const std::uint64_t now = monotonicNs();
+                    sampleGaugesOf(op, c);
                     publish(now, 0);
                     opState = st;
                     lane.setState(st);
@@ -257,6 +273,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
             // An abandoned operation (see above) is not counted and goes straight to the check.
             const std::uint64_t now = monotonicNs();
             if (now >= nextPublish) {
+                sampleGaugesOf(op, c);
                 publish(now, 0);
                 nextPublish += interval;
                 if (nextPublish <= now) // fell behind (descheduled): skip, do not burst
@@ -287,6 +304,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
         const std::uint64_t end = monotonicNs();
         opsTotal += c.ops;
         if (measuring) {
+            sampleGaugesOf(op, c);
             publish(end, CLAB_SAMPLE_FINAL);
             const CpuUsage u = CpuUsage::ofThisThread().minus(cpu0);
             clab_lane_final f{};
@@ -310,6 +328,7 @@ int workerLoop(WorkerEnv &env, Op &op) noexcept
             stopped = true;
             break;
         }
+        sampleGaugesOf(op, c);
         publish(end, 0); // last warm-up sample
         phase = next;
     }

@@ -2642,7 +2642,8 @@ QString overrideOrigin(const QString &path)
     return u"--set "_s + (plain ? path : detail::describeJson(QJsonValue(path)));
 }
 
-// The runner's --set value: JSON when the text is one JSON value, else the text as a string.
+} // namespace
+
 QJsonValue overrideValue(const QString &text)
 {
     QJsonParseError error;
@@ -2651,8 +2652,6 @@ QJsonValue overrideValue(const QString &text)
         return doc.array().at(0);
     return text;
 }
-
-} // namespace
 
 QString formatByteSize(std::uint64_t bytes)
 {

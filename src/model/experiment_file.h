@@ -123,6 +123,10 @@ QString formatByteSize(std::uint64_t bytes);
 // sets *error (without a path).
 std::optional<std::uint64_t> parseByteSize(const QJsonValue &value, QString *error);
 
+// A value as `--set PATH=VALUE` (and the editor's lists of swept values) read it: JSON when the
+// text is one JSON value (`4`, `true`, `"a b"`, `[0,1]`), else the text itself as a string.
+QJsonValue overrideValue(const QString &text);
+
 namespace detail {
 // Shared by the experiment and result formats.
 

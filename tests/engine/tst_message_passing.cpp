@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -22,6 +23,7 @@
 #include <csignal>
 #include <cstring>
 #include <climits>
+#include <cmath>
 #include <dirent.h>
 #include <linux/futex.h>
 #include <sched.h>
@@ -224,6 +226,11 @@ private Q_SLOTS:
     void shmRingWakeUps_data();
     void shmRingWakeUps();
     void shmRingWakerClearsOnlyWhatItSatisfies();
+    void shmQueuedCounts();
+    void queueDepthSlowReceiver_data();
+    void queueDepthSlowReceiver();
+    void queueDepthPingPong_data();
+    void queueDepthPingPong();
     // Last on purpose: under ThreadSanitizer, a QProcess started from this (multi-threaded) test
     // leaves the test unable to start threads. Debian's Qt 6.4 starts children with a vfork-like
     // clone(CLONE_VM | CLONE_VFORK), and GCC 12's libtsan runs its fork-child hook for clone() in
@@ -241,6 +248,7 @@ private:
     QTemporaryDir m_mqMount;   // an mqueue file system mounted here when /dev/mqueue is not
     QString m_mqDir;           // where POSIX queue names can be listed ("" if nowhere)
     bool m_mounted = false;
+    bool m_privateIpc = false; // this test has its own IPC namespace (its sysctls are its own)
     QSet<int> m_sysvBefore;
 };
 
@@ -253,6 +261,7 @@ void TestMessagePassing::initTestCase()
     // this test's, even when another copy of it runs at the same time, and the mqueue file system
     // mounted to list queue names disappears with the process, even if it is killed.
     if (unshare(CLONE_NEWIPC | CLONE_NEWNS) == 0) {
+        m_privateIpc = true;
         mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
         if (m_mqMount.isValid() &&
             mount("mqueue", QFile::encodeName(m_mqMount.path()).constData(), "mqueue", 0, nullptr) == 0) {
@@ -926,6 +935,193 @@ void TestMessagePassing::shmRingWakerClearsOnlyWhatItSatisfies()
     QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{2});
     QCOMPARE(tx.send(msg, 8), ChannelStatus::Ok); // head 2: does
     QCOMPARE(h->consumerWaitsFor.load(), std::uint64_t{0});
+}
+
+// queued() of both ends of the ring and of its baseline: the messages sent and not yet received.
+void TestMessagePassing::shmQueuedCounts()
+{
+    constexpr std::uint64_t kSlots = 4;
+    constexpr std::uint32_t size = 24;
+    const std::uint64_t bytes = std::max(ShmRingHeader::bytesFor(kSlots, size), LockedShmQueue::bytesFor(kSlots, size));
+    std::vector<std::byte> storage(bytes + 64);
+    void *mem = reinterpret_cast<void *>((reinterpret_cast<std::uintptr_t>(storage.data()) + 63) & ~std::uintptr_t{63});
+    std::atomic<bool> never{false};
+    std::byte msg[size] = {};
+    auto exercise = [&](auto tx, auto rx) {
+        QCOMPARE(tx.queued(), std::uint64_t{0});
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(tx.send(msg, size), ChannelStatus::Ok);
+        QCOMPARE(tx.queued(), std::uint64_t{3});
+        QCOMPARE(rx.queued(), std::uint64_t{3});
+        QCOMPARE(rx.receive(msg, size), ChannelStatus::Ok);
+        QCOMPARE(tx.queued(), std::uint64_t{2});
+        QCOMPARE(rx.queued(), std::uint64_t{2});
+        for (int i = 0; i < 2; ++i)
+            QCOMPARE(tx.send(msg, size), ChannelStatus::Ok);
+        QCOMPARE(rx.queued(), kSlots); // full
+        for (std::uint64_t i = 0; i < kSlots; ++i)
+            QCOMPARE(rx.receive(msg, size), ChannelStatus::Ok);
+        QCOMPARE(tx.queued(), std::uint64_t{0});
+    };
+    ShmRingHeader *h = ShmRingHeader::create(mem, kSlots, size);
+    exercise(ShmRingProducer<ShmWait::Blocking>(h, &never), ShmRingConsumer<ShmWait::Blocking>(h, &never));
+    h = ShmRingHeader::create(mem, kSlots, size);
+    exercise(ShmRingProducer<ShmWait::Spinning>(h, &never), ShmRingConsumer<ShmWait::Spinning>(h, &never));
+    LockedShmQueue *q = nullptr;
+    QCOMPARE(LockedShmQueue::create(mem, kSlots, size, &q), 0);
+    exercise(LockedShmEndpoint(q, &never), LockedShmEndpoint(q, &never));
+    q->destroy();
+}
+
+namespace {
+
+// What a run's figures say a transport holds, in messages: `queueDepth`, or for a byte stream
+// whose buffer counts bytes (unix-stream) the buffer over the message size, which the kernel's
+// per-send overhead keeps well above what really fits.
+double capacityInMessages(const RunResult &r, std::uint32_t size)
+{
+    if (const NamedFigure *d = findFigure(r, "queueDepth"); d && d->value > 0)
+        return d->value;
+    if (const NamedFigure *b = findFigure(r, "bufferBytes"); b && b->value > 0)
+        return std::floor(b->value / size);
+    return 0;
+}
+
+QByteArray gaugeTrace(const RunResult &r)
+{
+    QByteArray out;
+    for (const SeriesPoint &p : r.series)
+        out += " w" + QByteArray::number(p.worker) + ":" + QByteArray::number(qlonglong(p.sample.gauge0));
+    return out;
+}
+
+} // namespace
+
+void TestMessagePassing::queueDepthSlowReceiver_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    QTest::addColumn<std::uint32_t>("size");
+    QTest::addColumn<std::uint32_t>("depth"); // primitive.queueDepth (0: the transport's default)
+    // Each channel holds well over 256 messages (see below why).
+    QTest::addRow("pipe") << Transport::Pipe << WakeStrategy::Blocking << 64U << 0U;          // 64 KiB: 1024
+    QTest::addRow("fifo") << Transport::Fifo << WakeStrategy::Blocking << 64U << 0U;          // 1024
+    QTest::addRow("posix-mq") << Transport::PosixMq << WakeStrategy::Blocking << 64U << 1024U; // msg_max raised below
+    QTest::addRow("sysv-mq") << Transport::SysvMq << WakeStrategy::Blocking << 32U << 0U;     // 16 KiB: 512
+    QTest::addRow("unix-stream") << Transport::UnixStream << WakeStrategy::Blocking << 64U << 3000U; // about 500 fit
+    QTest::addRow("shm-channel blocking") << Transport::ShmChannel << WakeStrategy::Blocking << 64U << 0U; // 4096
+    QTest::addRow("shm-channel spinning") << Transport::ShmChannel << WakeStrategy::Spinning << 64U << 0U;
+}
+
+// Streaming with a receiver slower than its sender: the receiver process is stopped (SIGSTOP) for
+// a tenth of a second, three times, so the sender fills the channel and blocks. Gauge 0, the
+// messages waiting in the channel, must then be seen above 0 and never above the capacity.
+// Why a sample above 0 is certain: a stopped receiver resumes with a full channel and, having
+// been away for more than a sample interval, publishes at its next clock check, which the worker
+// loop makes at most 256 operations later; each takes one message out, so a channel of more than
+// 256 messages still holds some then (its sender only adds).
+void TestMessagePassing::queueDepthSlowReceiver()
+{
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    QFETCH(std::uint32_t, size);
+    QFETCH(std::uint32_t, depth);
+    SKIP_FORKED_WORKERS_UNDER_TSAN(ExecutionModel::Processes); // a thread cannot be stopped alone
+    // POSIX queues hold at most fs.mqueue.msg_max messages (10 by default): raised for this row,
+    // in this test's own IPC namespace only, and put back after.
+    QByteArray oldMsgMax;
+    QFile msgMax(QStringLiteral("/proc/sys/fs/mqueue/msg_max"));
+    if (transport == Transport::PosixMq) {
+        if (!m_privateIpc)
+            QSKIP("no private IPC namespace: fs.mqueue.msg_max (10) cannot be raised for this test alone");
+        if (!msgMax.open(QIODevice::ReadWrite))
+            QSKIP("fs.mqueue.msg_max cannot be written here (not root in this IPC namespace)");
+        oldMsgMax = msgMax.readAll().trimmed();
+        msgMax.seek(0);
+        QVERIFY(msgMax.write(QByteArray::number(depth) + '\n') > 0);
+        msgMax.close();
+    }
+    auto restoreMsgMax = qScopeGuard([&] {
+        if (!oldMsgMax.isEmpty() && msgMax.open(QIODevice::WriteOnly))
+            msgMax.write(oldMsgMax + '\n');
+    });
+    ExperimentSpec spec = messagingSpec(transport, MessagePattern::Streaming, ExecutionModel::Processes, size, wake);
+    spec.messaging.queueDepth = depth;
+    spec.durationNs = 800'000'000;
+    StatsRing ring = StatsRing::createAnonymous(spec.workers, recommendedLaneCapacity(spec.sampleIntervalNs));
+    bool stopped = false;
+    int pauses = 0;
+    int receiverPid = 0;
+    RunHooks hooks;
+    hooks.onProgress = [&](const RunProgress &p) {
+        if (receiverPid <= 0) {
+            const auto *prod = reinterpret_cast<const clab_lane_producer *>(ring.lane(1));
+            receiverPid = std::atomic_ref<const std::int32_t>(prod->pid).load();
+        }
+        if (receiverPid <= 0)
+            return;
+        if (stopped) { // one progress tick (about 100 ms) later, whatever the phase
+            kill(receiverPid, SIGCONT);
+            stopped = false;
+            ++pauses;
+            return;
+        }
+        const bool roomLeft = p.plannedNs > p.elapsedNs + 300'000'000;
+        if (pauses < 3 && std::strcmp(p.phase, "measuring") == 0 && roomLeft && kill(receiverPid, SIGSTOP) == 0)
+            stopped = true;
+    };
+    const RunResult r = runExperiment(spec, ring, SupervisorOptions{}, hooks);
+    QVERIFY2(!stopped, "the receiver was left stopped");
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    QVERIFY2(pauses > 0, "the receiver was never stopped");
+    VERIFY_CHECK(r, "allDelivered");
+    VERIFY_CHECK(r, "pairsEndedCleanly");
+    const double capacity = capacityInMessages(r, size);
+    QVERIFY2(capacity > 256, QByteArray("the channel must hold more than 256 messages for this test, it holds " +
+                                        QByteArray::number(capacity)).constData());
+    std::int64_t maxSeen[2] = {0, 0};
+    for (const SeriesPoint &p : r.series) {
+        QVERIFY2(p.sample.gauge0 >= 0 && double(p.sample.gauge0) <= capacity,
+                 QByteArray("gauge0 " + QByteArray::number(qlonglong(p.sample.gauge0)) + " of worker " +
+                            QByteArray::number(p.worker) + " outside 0.." + QByteArray::number(capacity))
+                     .constData());
+        maxSeen[p.worker & 1] = std::max(maxSeen[p.worker & 1], p.sample.gauge0);
+    }
+    QVERIFY2(maxSeen[1] > 0, QByteArray("the receiver never saw a message waiting:" + gaugeTrace(r)).constData());
+    // Both sides publish the same quantity. The sender's first check after a pause also comes
+    // within 256 of its own sends, by which time the receiver would have to have taken the whole
+    // channel and 256 more to leave it empty: not certain like the above, but three pauses make it so.
+    QVERIFY2(maxSeen[0] > 0, QByteArray("the sender never saw a message waiting:" + gaugeTrace(r)).constData());
+    qInfo("capacity %.0f messages; most seen waiting: sender %lld, receiver %lld", capacity,
+          static_cast<long long>(maxSeen[0]), static_cast<long long>(maxSeen[1]));
+}
+
+void TestMessagePassing::queueDepthPingPong_data()
+{
+    QTest::addColumn<Transport>("transport");
+    QTest::addColumn<WakeStrategy>("wake");
+    for (const auto &[t, w] : kAllTransports)
+        QTest::addRow("%s", transportName(t, w).constData()) << t << w;
+}
+
+// Ping-pong has at most one message in the forward channel (the initiator waits for each echo);
+// unix-dgram publishes no depth at all (the kernel gives no count of waiting datagrams).
+void TestMessagePassing::queueDepthPingPong()
+{
+    QFETCH(Transport, transport);
+    QFETCH(WakeStrategy, wake);
+    ExperimentSpec spec = messagingSpec(transport, MessagePattern::PingPong, ExecutionModel::Threads, 100, wake);
+    if (wake == WakeStrategy::Spinning)
+        spec.durationNs = 400'000'000;
+    const RunResult r = run(spec);
+    QVERIFY2(r.status == "finished", describe(r).constData());
+    QVERIFY(!r.series.empty());
+    for (const SeriesPoint &p : r.series) {
+        if (transport == Transport::UnixDgram)
+            QVERIFY2(p.sample.gauge0 == 0, gaugeTrace(r).constData());
+        else
+            QVERIFY2(p.sample.gauge0 >= 0 && p.sample.gauge0 <= 1, gaugeTrace(r).constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestMessagePassing)
