@@ -286,6 +286,12 @@ int main(int argc, char **argv)
     std::printf("\nheap in use (malloc), MiB:");
     for (std::size_t i = 0; i < heap.size(); ++i)
         std::printf("  %.0fs %.1f", rss[i].first, heap[i]);
+    // Resident memory the allocator holds free (pages of freed blocks it has not returned):
+    // what malloc_trim gives back is not held by the program.
+    const double beforeTrim = rssMiB();
+    malloc_trim(0);
+    std::printf("\nresident memory after malloc_trim (freed memory returned to the system): %.1f MiB (was %.1f)",
+                rssMiB(), beforeTrim);
     std::printf("\nstore: %.1f MiB of series (bounded: %zu slots per series)\n",
                 static_cast<double>(store.memoryBytes()) / (1024.0 * 1024.0), store.slotsPerSeries());
     return 0;

@@ -37,6 +37,12 @@ int advance(const QFont &font, const QString &text)
     return static_cast<int>(std::ceil(QFontMetricsF(font).horizontalAdvance(text)));
 }
 
+// A note follows its value after a space; a row without a value starts with its note.
+QString noteText(const FigureList::Row &r)
+{
+    return r.value.isEmpty() ? r.note : QLatin1Char(' ') + r.note;
+}
+
 int footnoteHeight(const QFont &font, const QString &text, int width)
 {
     if (text.isEmpty())
@@ -98,7 +104,7 @@ QString FigureList::text() const
     for (const Row &r : m_rows) {
         QString line = r.label + QStringLiteral(": ") + r.value;
         if (!r.note.isEmpty())
-            line += QLatin1Char(' ') + r.note;
+            line += noteText(r);
         lines << line;
     }
     if (!m_footnote.isEmpty())
@@ -128,7 +134,7 @@ int FigureList::widestRow() const
     for (const Row &r : m_rows) {
         int w = m.labelWidth + m.gap + advance(bold, r.value);
         if (!r.note.isEmpty())
-            w += advance(note, QLatin1Char(' ') + r.note);
+            w += advance(note, noteText(r));
         widest = std::max(widest, w);
     }
     return widest;
@@ -144,7 +150,7 @@ int FigureList::layoutHeight(int width, QList<bool> *wraps) const
         h += m.lineHeight + kRowSpacing;
     for (const Row &r : m_rows) {
         const int valueEnd = m.labelWidth + m.gap + advance(bold, r.value);
-        const bool wrap = !r.note.isEmpty() && valueEnd + advance(note, QLatin1Char(' ') + r.note) > width;
+        const bool wrap = !r.note.isEmpty() && valueEnd + advance(note, noteText(r)) > width;
         if (wraps)
             wraps->push_back(wrap);
         h += m.lineHeight + (wrap ? m.noteLineHeight : 0) + kRowSpacing;
@@ -224,7 +230,7 @@ void FigureList::paintEvent(QPaintEvent *)
                 const int noteBaseline = y + m.lineHeight + nfm.ascent();
                 p.drawText(QPoint(valueX, noteBaseline), nfm.elidedText(r.note, Qt::ElideRight, width() - valueX));
             } else {
-                p.drawText(QPoint(valueX + advance(bold, r.value), baseline), QLatin1Char(' ') + r.note);
+                p.drawText(QPoint(valueX + advance(bold, r.value), baseline), noteText(r));
             }
         }
         y += m.lineHeight + (wraps.value(i) ? m.noteLineHeight : 0) + kRowSpacing;

@@ -616,10 +616,12 @@ void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &stor
                                      "to wait for, so this chart stays empty."));
     m_latency->setQuantity(latencyQuantity(spec.primitive));
     m_state->clear();
-    m_state->setPlaceholderText(gauges.isEmpty()
-                                    ? tr("This experiment's primitive has no state of its own to plot (a lock is "
-                                         "either free or held). The Timeline tab shows what each worker was doing.")
-                                    : tr("Waiting for the first samples…"));
+    m_state->setPlaceholderText(!gauges.isEmpty() ? tr("Waiting for the first samples…")
+                                : spec.primitive == PrimitiveKind::MessagePassing
+                                    ? tr("A channel's state, the messages waiting in it, is drawn on the Contention tab "
+                                         "beside the round trips. The Timeline tab shows what each worker was doing.")
+                                    : tr("This experiment's primitive has no state of its own to plot (a lock is "
+                                         "either free or held). The Timeline tab shows what each worker was doing."));
     m_timeline->setSource(&store);
     const double warm = static_cast<double>(spec.warmupNs) / 1e9;
     for (charts::TimeSeriesChart *c : {m_totalRate, m_workerRate, m_contention, m_contended, m_state})

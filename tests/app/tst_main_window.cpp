@@ -273,6 +273,9 @@ void TestMainWindow::messagePassingShowsRoundTripsAndQueueDepth()
     QVERIFY(depth->hasData());
     QVERIFY(depth->pointCount(0) > 5);
     QCOMPARE(depth->seriesName(0), QStringLiteral("in a pair's channel (fewest and most over the pairs)"));
+    // The State tab points there rather than saying the primitive has no state.
+    QVERIFY2(w.dashboard()->chart(RunDashboard::StatePage)->placeholderText().contains(QStringLiteral("Contention tab")),
+             qPrintable(w.dashboard()->chart(RunDashboard::StatePage)->placeholderText()));
 }
 
 void TestMainWindow::reopenResultAndExport()
