@@ -9,6 +9,7 @@
 #include <QEvent>
 #include <QLegendMarker>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -35,9 +36,11 @@ struct TimeSeriesChart::Private {
     QChartView *view = nullptr;
     QValueAxis *x = nullptr;
     QValueAxis *y = nullptr;
+    QLogValueAxis *ylog = nullptr; // the y axis of Duration charts (owned by the chart while shown)
     QList<SeriesStyle> styles;
     std::vector<QLineSeries *> series;
-    std::vector<QList<QPointF>> buffers; // decimated, unscaled values
+    std::vector<QList<QPointF>> buffers; // decimated, unscaled values (kept so until the next setSeriesData)
+    QList<QPointF> scaled;               // a buffer in the axis's unit, handed to the chart
     std::vector<qsizetype> drawn;
     QAreaSeries *band = nullptr;
     QLineSeries *bandUpper = nullptr;
@@ -47,9 +50,46 @@ struct TimeSeriesChart::Private {
     ValueScale scale = ValueScale::Plain;
     double t0 = 0, t1 = 1;
     double yMax = 0; // in data units, grow-only until clear()
+    double yMin = 0; // Duration (log axis): the lowest positive value, shrink-only until clear()
     bool hasData = false;
     bool exportQuality = false;
 
+    QAbstractAxis *yAxis() const { return scale == ValueScale::Duration ? static_cast<QAbstractAxis *>(ylog) : y; }
+    // Puts the axis the scale needs on the chart's left and moves every series onto it.
+    void useScale(ValueScale s)
+    {
+        const bool log = s == ValueScale::Duration;
+        if (log && !ylog) {
+            ylog = new QLogValueAxis;
+            ylog->setBase(10);
+            ylog->setLabelFormat(QStringLiteral("%g"));
+            ylog->setMinorTickCount(-1);
+        }
+        QAbstractAxis *from = yAxis();
+        scale = s;
+        QAbstractAxis *to = yAxis();
+        if (from == to)
+            return;
+        chart->addAxis(to, Qt::AlignLeft);
+        for (QLineSeries *ls : series) {
+            ls->detachAxis(from);
+            ls->attachAxis(to);
+        }
+        if (band) {
+            band->detachAxis(from);
+            band->attachAxis(to);
+        }
+        chart->removeAxis(from); // kept (not deleted) for a later switch back
+        from->setParent(nullptr);
+    }
+    ~Private()
+    {
+        // The axis not on show belongs to no one; the one on show is the chart's.
+        for (QAbstractAxis *a : {static_cast<QAbstractAxis *>(y), static_cast<QAbstractAxis *>(ylog)}) {
+            if (a && !a->parent())
+                delete a;
+        }
+    }
     void applyTheme(const QPalette &pal)
     {
         applyChartTheme(chart, pal);
@@ -97,7 +137,9 @@ struct TimeSeriesChart::Private {
     {
         if (!band)
             return;
-        const bool visible = bandT1 > bandT0;
+        // A log axis has no zero to shade down to; Duration charts have no data in the warm-up
+        // anyway (nothing is timed before the measured phase).
+        const bool visible = bandT1 > bandT0 && scale != ValueScale::Duration;
         band->setVisible(visible);
         // The grey band is explained in the help and docs; a legend entry would crowd out the series.
         const auto markers = chart->legend()->markers(band);
@@ -144,7 +186,7 @@ void TimeSeriesChart::setQuantity(const QString &quantity, const QString &unit)
 {
     d->quantity = quantity;
     d->unit = unit;
-    d->y->setTitleText(yAxisTitle());
+    d->yAxis()->setTitleText(yAxisTitle());
 }
 
 QString TimeSeriesChart::yAxisTitle() const
@@ -162,8 +204,10 @@ QString TimeSeriesChart::yAxisTitle() const
 
 void TimeSeriesChart::setValueScale(ValueScale scale)
 {
-    d->scale = scale;
-    d->y->setTitleText(yAxisTitle());
+    d->useScale(scale);
+    d->applyTheme(palette());
+    d->yAxis()->setTitleText(yAxisTitle());
+    d->updateBand();
 }
 
 void TimeSeriesChart::setSeries(const QList<SeriesStyle> &styles)
@@ -182,7 +226,7 @@ void TimeSeriesChart::setSeries(const QList<SeriesStyle> &styles)
         s->setUseOpenGL(false);
         d->chart->addSeries(s);
         s->attachAxis(d->x);
-        s->attachAxis(d->y);
+        s->attachAxis(d->yAxis());
         d->series.push_back(s);
         d->buffers.emplace_back();
         d->buffers.back().reserve(4096);
@@ -231,7 +275,7 @@ void TimeSeriesChart::setBand(double t0, double t1, const QString &label)
         d->band = new QAreaSeries(d->bandUpper);
         d->chart->addSeries(d->band);
         d->band->attachAxis(d->x);
-        d->band->attachAxis(d->y);
+        d->band->attachAxis(d->yAxis());
         d->applyTheme(palette());
     }
     if (d->band)
@@ -295,21 +339,42 @@ void TimeSeriesChart::commit()
         d->yMax = std::max(d->yMax, niceCeiling(maxValue * 1.05));
         factor = 1 / unitPrefixFor(d->yMax).divisor;
     }
-    const double shownMax = d->yMax * factor;
-    if (d->y->max() != shownMax || d->y->min() != 0)
-        d->y->setRange(0, shownMax);
+    if (d->scale == ValueScale::Duration) {
+        // Whole decades from the lowest positive value to the highest, growing outwards only.
+        double minPositive = 0;
+        for (const QList<QPointF> &b : d->buffers) {
+            for (const QPointF &p : b) {
+                if (p.y() > 0 && (minPositive == 0 || p.y() < minPositive))
+                    minPositive = p.y();
+            }
+        }
+        if (minPositive > 0)
+            d->yMin = d->yMin > 0 ? std::min(d->yMin, minPositive) : minPositive;
+        const double lo = d->yMin > 0 ? std::pow(10.0, std::floor(std::log10(d->yMin * factor))) : 1.0;
+        const double hi = d->yMax > 0 ? std::pow(10.0, std::ceil(std::log10(d->yMax * factor))) : 10.0;
+        const double top = hi > lo ? hi : lo * 10;
+        if (d->ylog->min() != lo || d->ylog->max() != top)
+            d->ylog->setRange(lo, top);
+    } else {
+        const double shownMax = d->yMax * factor;
+        if (d->y->max() != shownMax || d->y->min() != 0)
+            d->y->setRange(0, shownMax);
+    }
     const QString title = yAxisTitle();
-    if (d->y->titleText() != title)
-        d->y->setTitleText(title);
+    if (d->yAxis()->titleText() != title)
+        d->yAxis()->setTitleText(title);
 
     bool any = false;
     for (std::size_t i = 0; i < d->series.size(); ++i) {
-        QList<QPointF> &b = d->buffers[i];
+        const QList<QPointF> &b = d->buffers[i];
         if (factor != 1) {
-            for (QPointF &p : b)
-                p.setY(p.y() * factor);
+            d->scaled.resize(b.size());
+            for (qsizetype k = 0; k < b.size(); ++k)
+                d->scaled[k] = QPointF(b[k].x(), b[k].y() * factor);
+            d->series[i]->replace(d->scaled);
+        } else {
+            d->series[i]->replace(b);
         }
-        d->series[i]->replace(b);
         d->drawn[i] = b.size();
         any = any || !b.isEmpty();
     }
@@ -325,7 +390,17 @@ qsizetype TimeSeriesChart::pointCount(int i) const
 
 double TimeSeriesChart::yAxisMax() const
 {
-    return d->y->max();
+    return d->scale == ValueScale::Duration ? d->ylog->max() : d->y->max();
+}
+
+double TimeSeriesChart::yAxisMin() const
+{
+    return d->scale == ValueScale::Duration ? d->ylog->min() : d->y->min();
+}
+
+bool TimeSeriesChart::logarithmicY() const
+{
+    return d->scale == ValueScale::Duration;
 }
 
 bool TimeSeriesChart::hasData() const
@@ -341,8 +416,12 @@ void TimeSeriesChart::clear()
         d->drawn[i] = 0;
     }
     d->yMax = 0;
-    d->y->setRange(0, d->scale == ValueScale::Percent ? 100 : 1);
-    d->y->setTitleText(yAxisTitle());
+    d->yMin = 0;
+    if (d->scale == ValueScale::Duration)
+        d->ylog->setRange(1, 10);
+    else
+        d->y->setRange(0, d->scale == ValueScale::Percent ? 100 : 1);
+    d->yAxis()->setTitleText(yAxisTitle());
     d->hasData = false;
     setPlaceholderVisible(true);
 }

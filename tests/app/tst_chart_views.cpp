@@ -100,6 +100,7 @@ private Q_SLOTS:
     void restartedDataIsRedrawnWhole();
     void seriesStayWithinPointBudget();
     void exportsDrawTheStylesWidths();
+    void durationsUseWholeDecades();
 };
 
 void TestChartViews::windowedAccumulationMatchesWholeAxis()
@@ -285,6 +286,54 @@ void TestChartViews::exportsDrawTheStylesWidths()
     const QByteArray text = svg.readAll();
     QVERIFY2(text.contains("stroke-width=\"3\""), "the export draws the style's 3 px line");
     QCOMPARE(chart.penWidth(0), 1.0); // and the screen gets its one-pixel line back
+}
+
+void TestChartViews::durationsUseWholeDecades()
+{
+    charts::TimeSeriesChart chart;
+    chart.resize(600, 300);
+    chart.setQuantity(QStringLiteral("Round trip"), QString());
+    chart.setSeries({{QStringLiteral("p50"), Qt::blue, Qt::SolidLine, 2.0}, {QStringLiteral("p99"), Qt::red, Qt::DashLine, 2.0}});
+    chart.setValueScale(charts::ValueScale::Duration);
+    chart.setBand(0, 0.2, QStringLiteral("warm-up"));
+    chart.setTimeRange(0, 2);
+    QVERIFY(chart.logarithmicY());
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    // A median near 12 µs and a start-up p99 of 16 ms, in ns.
+    std::vector<charts::MinMaxPoint> p50, p99;
+    for (int i = 0; i < 200; ++i) {
+        const double t = 0.25 + i * 0.008;
+        p50.push_back({t, 11'800, 12'600, 12'000, 12'000});
+        p99.push_back({t, 40'000, i < 10 ? 16'000'000.0 : 60'000.0, 50'000, 50'000});
+    }
+    chart.setSeriesData(0, p50);
+    chart.setSeriesData(1, p99);
+    chart.commit();
+    // Shown in ms (the largest value's unit) on whole decades that hold both: 0.01 .. 100 ms.
+    QCOMPARE(chart.yAxisTitle(), QStringLiteral("Round trip (ms)"));
+    QCOMPARE(chart.yAxisMin(), 0.01);
+    QCOMPARE(chart.yAxisMax(), 100.0);
+    QVERIFY(chart.hasData());
+    QCOMPARE(chart.pointCount(0), chart.pointCount(1));
+    QVERIFY(chart.pointCount(0) > 100);
+    // Smaller values later widen it downwards; it never narrows during a run.
+    p50.push_back({1.9, 900, 900, 900, 900});
+    chart.setSeriesData(0, p50);
+    chart.commit();
+    QCOMPARE(chart.yAxisMin(), 0.0001);
+    QCOMPARE(chart.yAxisMax(), 100.0);
+    // Back to a linear scale for another family, and to a clear axis for the next run.
+    chart.setValueScale(charts::ValueScale::Percent);
+    chart.clear();
+    QVERIFY(!chart.logarithmicY());
+    QCOMPARE(chart.yAxisMin(), 0.0);
+    QCOMPARE(chart.yAxisMax(), 100.0);
+    chart.setValueScale(charts::ValueScale::Duration);
+    chart.clear();
+    QVERIFY(chart.logarithmicY());
+    QCOMPARE(chart.yAxisMin(), 1.0);
+    QCOMPARE(chart.yAxisMax(), 10.0);
 }
 
 QTEST_MAIN(TestChartViews)
