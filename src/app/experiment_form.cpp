@@ -30,23 +30,45 @@
 
 namespace clab::app {
 
-std::optional<std::uint64_t> parseDurationText(const QString &text, QString *error)
+namespace {
+
+// A field's text through the file format's own parser: empty is an error that shows an example; a
+// bare number is read as the JSON number the format takes (seconds, bytes), anything else as the
+// format's "<number> <unit>" string.
+template<class Parse>
+std::optional<std::uint64_t> parseFieldText(const QString &text, const QString &example, bool integerOnly, Parse parse,
+                                            QString *error)
 {
     const QString t = text.trimmed();
     if (t.isEmpty()) {
         if (error)
-            *error = ExperimentForm::tr("required (e.g. 2 s, 500 ms, 100 us)");
+            *error = ExperimentForm::tr("required (e.g. %1)").arg(example);
         return std::nullopt;
     }
     bool isNumber = false;
-    const double seconds = t.toDouble(&isNumber);
+    QJsonValue value(t);
+    if (integerOnly) {
+        const qlonglong n = t.toLongLong(&isNumber);
+        if (isNumber)
+            value = QJsonValue(n);
+    } else {
+        const double d = t.toDouble(&isNumber);
+        if (isNumber)
+            value = QJsonValue(d);
+    }
     QString parseError;
-    // A bare number means seconds, as in the file format.
-    const auto ns = isNumber ? model::parseDuration(QJsonValue(seconds), &parseError)
-                             : model::parseDuration(QJsonValue(t), &parseError);
-    if (!ns && error)
+    const std::optional<std::uint64_t> parsed = parse(value, &parseError);
+    if (!parsed && error)
         *error = parseError;
-    return ns;
+    return parsed;
+}
+
+} // namespace
+
+std::optional<std::uint64_t> parseDurationText(const QString &text, QString *error)
+{
+    // A bare number means seconds, as in the file format.
+    return parseFieldText(text, QStringLiteral("2 s, 500 ms, 100 us"), false, model::parseDuration, error);
 }
 
 QString durationText(std::uint64_t ns)
@@ -56,21 +78,8 @@ QString durationText(std::uint64_t ns)
 
 std::optional<std::uint64_t> parseByteSizeText(const QString &text, QString *error)
 {
-    const QString t = text.trimmed();
-    if (t.isEmpty()) {
-        if (error)
-            *error = ExperimentForm::tr("required (e.g. 64 B, 4 KiB)");
-        return std::nullopt;
-    }
-    bool isInteger = false;
-    const qlonglong n = t.toLongLong(&isInteger);
-    QString parseError;
     // A bare whole number means bytes, as in the file format.
-    const auto bytes =
-        isInteger ? model::parseByteSize(QJsonValue(n), &parseError) : model::parseByteSize(QJsonValue(t), &parseError);
-    if (!bytes && error)
-        *error = parseError;
-    return bytes;
+    return parseFieldText(text, QStringLiteral("64 B, 4 KiB"), true, model::parseByteSize, error);
 }
 
 QString sweepValuesText(const std::vector<std::string> &values)
