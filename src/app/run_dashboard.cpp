@@ -138,7 +138,7 @@ RunDashboard::RunDashboard(QWidget *parent)
     m_contention->setObjectName(QStringLiteral("waitChart"));
     m_contended = new charts::TimeSeriesChart;
     m_contended->setObjectName(QStringLiteral("contendedChart"));
-    setupContentionCharts(false);
+    setupContentionCharts();
     contention->addWidget(m_contention);
     contention->addWidget(m_contended);
     contention->setChildrenCollapsible(false);
@@ -586,7 +586,7 @@ void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &stor
     }
     m_workerRate->setSeries(styles);
     m_workerRate->setQuantity(QString(), tr("ops/s"));
-    setupContentionCharts(spec.primitive == PrimitiveKind::MessagePassing);
+    setupContentionCharts();
     const QStringList gauges = gaugeNames(spec.primitive);
     QList<charts::SeriesStyle> gaugeStyles;
     for (qsizetype i = 0; i < gauges.size(); ++i)
@@ -601,7 +601,7 @@ void RunDashboard::beginRun(const ExperimentSpec &spec, const LiveRunStore &stor
         c->setPlaceholderText(waiting);
     }
     m_workerRate->setPlaceholderText(QString());
-    if (m_messaging) {
+    if (messaging()) {
         if (spec.messaging.pattern == MessagePattern::Streaming)
             m_contention->setPlaceholderText(tr("Streaming times no round trips: the chart below shows how many messages "
                                                 "wait for the receiver."));
@@ -715,10 +715,14 @@ void RunDashboard::updateThroughput()
     m_workerRate->commit();
 }
 
-void RunDashboard::setupContentionCharts(bool messaging)
+bool RunDashboard::messaging() const
 {
-    m_messaging = messaging;
-    if (messaging) {
+    return m_spec.primitive == PrimitiveKind::MessagePassing;
+}
+
+void RunDashboard::setupContentionCharts()
+{
+    if (messaging()) {
         // Message passing has no lock to contend for: its page shows how long a round trip takes
         // and how many messages wait in a channel, both over time.
         m_contention->setValueScale(charts::ValueScale::Duration);
@@ -741,7 +745,7 @@ void RunDashboard::setupContentionCharts(bool messaging)
 
 void RunDashboard::updateContention()
 {
-    if (m_messaging) {
+    if (messaging()) {
         m_contention->setSeriesData(0, m_store->latencyP50().points());
         m_contention->setSeriesData(1, m_store->latencyP99().points());
         m_contention->commit();

@@ -95,9 +95,10 @@ private:
     void updateChart(Page page);
     void updateThroughput();
     void updateContention();
-    // The Contention page's two charts: wait and contended shares, or for message passing the
-    // round trip's p50/p99 and the messages waiting in a channel.
-    void setupContentionCharts(bool messaging);
+    // The Contention page's two charts for the experiment shown: wait and contended shares, or
+    // for message passing (messaging()) the round trip's p50/p99 and the messages waiting in a channel.
+    void setupContentionCharts();
+    bool messaging() const;
     void updateLatency();
     void updateState();
     void updateTimeline();
@@ -109,8 +110,8 @@ private:
     QSplitter *m_split = nullptr;
     charts::TimeSeriesChart *m_totalRate = nullptr;
     charts::TimeSeriesChart *m_workerRate = nullptr;
-    charts::TimeSeriesChart *m_contention = nullptr; // wait fraction
-    charts::TimeSeriesChart *m_contended = nullptr;  // contended acquisitions
+    charts::TimeSeriesChart *m_contention = nullptr; // wait fraction (message passing: round trip)
+    charts::TimeSeriesChart *m_contended = nullptr;  // contended acquisitions (message passing: messages waiting)
     charts::HistogramChart *m_latency = nullptr;
     FigureList *m_latencyFigures = nullptr;
     charts::TimeSeriesChart *m_state = nullptr;
@@ -135,7 +136,6 @@ private:
     bool m_final = false;
     bool m_contradicted = false;
     bool m_perWorker = true;
-    bool m_messaging = false; // the Contention page shows round trips and queue depth
     double m_t1 = 1;
     QString m_outcomeLine;
     QElapsedTimer m_summaryClock;
